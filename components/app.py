@@ -16,6 +16,8 @@ import pulumi_kubernetes as k8s
 
 from components.cluster import ClusterTarget
 
+ObjectMeta = k8s.meta.v1.ObjectMetaArgsDict
+
 #: Port the Service exposes to the Ingress; the container port is the app's own.
 SERVICE_PORT = 80
 #: Name of the container port, used by probes, Service and NetworkPolicy.
@@ -102,8 +104,11 @@ class KubernetesApp(pulumi.ComponentResource):
         )
         ns = namespace.metadata.name
 
-        def meta(object_name: str) -> dict[str, Any]:
-            return {"name": object_name, "namespace": ns, "labels": labels}
+        def meta(object_name: str, annotations: Mapping[str, str] | None = None) -> ObjectMeta:
+            metadata: ObjectMeta = {"name": object_name, "namespace": ns, "labels": labels}
+            if annotations:
+                metadata["annotations"] = dict(annotations)
+            return metadata
 
         service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
@@ -112,39 +117,39 @@ class KubernetesApp(pulumi.ComponentResource):
             opts=child(),
         )
 
+        deployment_spec: k8s.apps.v1.DeploymentSpecArgsDict = {
+            # No `replicas`: the HorizontalPodAutoscaler owns the count, so
+            # `pulumi up` never fights it.
+            "selector": {"match_labels": selector},
+            "revision_history_limit": 5,
+            "strategy": {
+                "type": "RollingUpdate",
+                # Surge first, never take a ready pod away: a rollout never
+                # goes below the disruption budget.
+                "rolling_update": {"max_surge": 1, "max_unavailable": 0},
+            },
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": _pod_spec(args, service_account.metadata.name, selector),
+            },
+        }
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=meta(app),
-            spec={
-                # No `replicas`: the HorizontalPodAutoscaler owns the count, so
-                # `pulumi up` never fights it.
-                "selector": {"match_labels": selector},
-                "revision_history_limit": 5,
-                "strategy": {
-                    "type": "RollingUpdate",
-                    # Surge first, never take a ready pod away: a rollout never
-                    # goes below the disruption budget.
-                    "rolling_update": {"max_surge": 1, "max_unavailable": 0},
-                },
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": _pod_spec(args, service_account.metadata.name, selector),
-                },
-            },
+            spec=deployment_spec,
             opts=child(depends_on=list(target.ready)),
         )
 
         ingress_contract = target.ingress
+        service_spec: k8s.core.v1.ServiceSpecArgsDict = {
+            "type": ingress_contract.service_type,
+            "selector": selector,
+            "ports": [{"name": PORT_NAME, "port": SERVICE_PORT, "target_port": PORT_NAME, "protocol": "TCP"}],
+        }
         service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata={**meta(app), "annotations": dict(ingress_contract.service_annotations)},
-            spec={
-                "type": ingress_contract.service_type,
-                "selector": selector,
-                "ports": [
-                    {"name": PORT_NAME, "port": SERVICE_PORT, "target_port": PORT_NAME, "protocol": "TCP"}
-                ],
-            },
+            metadata=meta(app, ingress_contract.service_annotations),
+            spec=service_spec,
             opts=child(depends_on=[deployment]),
         )
 
@@ -152,7 +157,7 @@ class KubernetesApp(pulumi.ComponentResource):
         if ingress_contract.health_check_path_annotation:
             annotations[ingress_contract.health_check_path_annotation] = args["readiness_path"]
         host = args.get("host")
-        rule: dict[str, Any] = {
+        rule: k8s.networking.v1.IngressRuleArgsDict = {
             "http": {
                 "paths": [
                     {
@@ -165,7 +170,7 @@ class KubernetesApp(pulumi.ComponentResource):
         }
         if host:
             rule["host"] = host
-        ingress_spec: dict[str, Any] = {"rules": [rule]}
+        ingress_spec: k8s.networking.v1.IngressSpecArgsDict = {"rules": [rule]}
         if ingress_contract.class_name:
             ingress_spec["ingress_class_name"] = ingress_contract.class_name
         tls_secret = args.get("tls_secret_name")
@@ -173,74 +178,81 @@ class KubernetesApp(pulumi.ComponentResource):
             ingress_spec["tls"] = [{"hosts": [host], "secret_name": tls_secret}]
         ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata={**meta(app), "annotations": annotations},
+            metadata=meta(app, annotations),
             spec=ingress_spec,
             opts=child(depends_on=list(target.ready)),
         )
 
-        k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            f"{name}-hpa",
-            metadata=meta(app),
-            spec={
-                "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": deployment.metadata.name},
-                "min_replicas": args["replicas"],
-                "max_replicas": args["max_replicas"],
-                "metrics": [
-                    {
-                        "type": "Resource",
-                        "resource": {
-                            "name": "cpu",
-                            "target": {"type": "Utilization", "average_utilization": args["target_cpu_utilization"]},
-                        },
-                    }
-                ],
-            },
-            opts=child(),
-        )
+        hpa_spec: k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgsDict = {
+            "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": deployment.metadata.name},
+            "min_replicas": args["replicas"],
+            "max_replicas": args["max_replicas"],
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "average_utilization": args["target_cpu_utilization"]},
+                    },
+                }
+            ],
+        }
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(f"{name}-hpa", metadata=meta(app), spec=hpa_spec, opts=child())
 
-        k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-pdb",
-            metadata=meta(app),
-            spec={
-                # One pod at a time may be evicted: drains proceed even with a
-                # single replica, and never take more than one away at once.
-                "max_unavailable": 1,
-                "selector": {"match_labels": selector},
-                # Crash-looping pods must not block a node drain.
-                "unhealthy_pod_eviction_policy": "AlwaysAllow",
-            },
-            opts=child(),
-        )
+        pdb_spec: k8s.policy.v1.PodDisruptionBudgetSpecArgsDict = {
+            # One pod at a time may be evicted: drains proceed even with a
+            # single replica, and never take more than one away at once.
+            "max_unavailable": 1,
+            "selector": {"match_labels": selector},
+            # Crash-looping pods must not block a node drain.
+            "unhealthy_pod_eviction_policy": "AlwaysAllow",
+        }
+        k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata=meta(app), spec=pdb_spec, opts=child())
 
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-netpol",
-            metadata=meta(app),
-            spec={
-                "pod_selector": {"match_labels": selector},
-                "policy_types": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [dict(peer) for peer in ingress_contract.traffic_sources],
-                        "ports": [{"protocol": "TCP", "port": args["port"]}],
-                    }
-                ],
-            },
-            opts=child(),
-        )
+        netpol_spec: k8s.networking.v1.NetworkPolicySpecArgsDict = {
+            "pod_selector": {"match_labels": selector},
+            "policy_types": ["Ingress"],
+            "ingress": [
+                {
+                    "from_": [_peer(peer) for peer in ingress_contract.traffic_sources],
+                    "ports": [{"protocol": "TCP", "port": args["port"]}],
+                }
+            ],
+        }
+        k8s.networking.v1.NetworkPolicy(f"{name}-netpol", metadata=meta(app), spec=netpol_spec, opts=child())
 
         self.namespace = ns
         self.url = _url(ingress, host, bool(tls_secret and host))
         self.register_outputs({"url": self.url, "namespace": self.namespace})
 
 
-def _pod_spec(args: KubernetesAppArgs, service_account: pulumi.Input[str], selector: Mapping[str, str]) -> dict[str, Any]:
+def _peer(peer: Mapping[str, Any]) -> k8s.networking.v1.NetworkPolicyPeerArgsDict:
+    """A NetworkPolicy peer from the contract's plain mapping (stack-file spelling)."""
+    out: k8s.networking.v1.NetworkPolicyPeerArgsDict = {}
+    if "namespaceSelector" in peer:
+        out["namespace_selector"] = peer["namespaceSelector"]
+    if "podSelector" in peer:
+        out["pod_selector"] = peer["podSelector"]
+    if "ipBlock" in peer:
+        out["ip_block"] = peer["ipBlock"]
+    return out
+
+
+def _pod_spec(
+    args: KubernetesAppArgs, service_account: pulumi.Input[str], selector: Mapping[str, str]
+) -> k8s.core.v1.PodSpecArgsDict:
     uid = args["run_as_user"]
     port = args["port"]
 
-    def probe(path: str, **timing: int) -> dict[str, Any]:
-        return {"http_get": {"path": path, "port": PORT_NAME}, "timeout_seconds": 2, **timing}
+    def probe(path: str, period: int, failures: int) -> k8s.core.v1.ProbeArgsDict:
+        return {
+            "http_get": {"path": path, "port": PORT_NAME},
+            "timeout_seconds": 2,
+            "period_seconds": period,
+            "failure_threshold": failures,
+        }
 
-    spread = [
+    spread: list[k8s.core.v1.TopologySpreadConstraintArgsDict] = [
         {
             "max_skew": 1,
             "topology_key": key,
@@ -250,6 +262,30 @@ def _pod_spec(args: KubernetesAppArgs, service_account: pulumi.Input[str], selec
         }
         for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
     ]
+    container: k8s.core.v1.ContainerArgsDict = {
+        "name": args["name"],
+        "image": args["image"],
+        "image_pull_policy": "Always",
+        "ports": [{"name": PORT_NAME, "container_port": port, "protocol": "TCP"}],
+        "resources": {"requests": dict(args["requests"]), "limits": dict(args["limits"])},
+        "startup_probe": probe(args["startup_path"], period=5, failures=30),
+        "liveness_probe": probe(args["liveness_path"], period=10, failures=3),
+        "readiness_probe": probe(args["readiness_path"], period=5, failures=3),
+        "security_context": {
+            "allow_privilege_escalation": False,
+            "privileged": False,
+            "read_only_root_filesystem": True,
+            "run_as_non_root": True,
+            "run_as_user": uid,
+            "run_as_group": uid,
+            "capabilities": {"drop": ["ALL"]},
+            "seccomp_profile": {"type": "RuntimeDefault"},
+        },
+        "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
+    }
+    env = args.get("env") or {}
+    if env:
+        container["env"] = [{"name": k, "value": v} for k, v in sorted(env.items())]
     return {
         "service_account_name": service_account,
         "automount_service_account_token": False,
@@ -263,30 +299,7 @@ def _pod_spec(args: KubernetesAppArgs, service_account: pulumi.Input[str], selec
             "seccomp_profile": {"type": "RuntimeDefault"},
         },
         "topology_spread_constraints": spread,
-        "containers": [
-            {
-                "name": args["name"],
-                "image": args["image"],
-                "image_pull_policy": "Always",
-                "ports": [{"name": PORT_NAME, "container_port": port, "protocol": "TCP"}],
-                "env": [{"name": k, "value": v} for k, v in sorted(args.get("env", {}).items())],
-                "resources": {"requests": dict(args["requests"]), "limits": dict(args["limits"])},
-                "startup_probe": probe(args["startup_path"], period_seconds=5, failure_threshold=30),
-                "liveness_probe": probe(args["liveness_path"], period_seconds=10, failure_threshold=3),
-                "readiness_probe": probe(args["readiness_path"], period_seconds=5, failure_threshold=3),
-                "security_context": {
-                    "allow_privilege_escalation": False,
-                    "privileged": False,
-                    "read_only_root_filesystem": True,
-                    "run_as_non_root": True,
-                    "run_as_user": uid,
-                    "run_as_group": uid,
-                    "capabilities": {"drop": ["ALL"]},
-                    "seccomp_profile": {"type": "RuntimeDefault"},
-                },
-                "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
-            }
-        ],
+        "containers": [container],
         "volumes": [{"name": "tmp", "empty_dir": {"size_limit": TMP_SIZE_LIMIT}}],
     }
 

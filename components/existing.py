@@ -48,11 +48,7 @@ class ExistingCluster(ClusterComponent):
             ingress=IngressContract(
                 class_name=args["ingress_class"],
                 traffic_sources=(
-                    {
-                        "namespaceSelector": {
-                            "matchLabels": {"kubernetes.io/metadata.name": args["ingress_namespace"]}
-                        }
-                    },
+                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": args["ingress_namespace"]}}},
                 ),
             ),
         )

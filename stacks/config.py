@@ -9,13 +9,15 @@ found and what is allowed. Defaults that differ between environments live in
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Mapping
+from typing import Annotated, Any, ClassVar
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -146,7 +148,7 @@ class _Model(BaseModel):
         populate_by_name=True,
         extra="forbid",
         frozen=True,
-        str_strip_whitespace=False,
+        use_attribute_docstrings=True,
     )
 
 
@@ -202,9 +204,7 @@ class Probes(_Model):
 def _check_image(value: str) -> str:
     match = _IMAGE_RE.match(value)
     if match is None:
-        raise ValueError(
-            "must be an image reference like registry/repo:tag or registry/repo@sha256:<64 hex>"
-        )
+        raise ValueError("must be an image reference like registry/repo:tag or registry/repo@sha256:<64 hex>")
     if match["tag"] is None and match["digest"] is None:
         raise ValueError("must name a tag or a digest; an untagged image means :latest")
     if match["tag"] == "latest" and match["digest"] is None:
@@ -488,10 +488,8 @@ def read_raw() -> dict[str, Any]:
     for key in sorted(k for k in keys if k.startswith(prefix)):
         value = runtime_config.get_config(key)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = json.loads(value)
-            except ValueError:
-                pass
         raw[key[len(prefix) :]] = value
     return raw
 
@@ -524,7 +522,7 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
 
     sections: dict[str, Any] = {}
     for key, model in SECTIONS.items():
-        if key == "environment" or key not in data and key == "app":
+        if key == "environment" or (key not in data and key == "app"):
             continue
         sections[key] = _validate(key, model, data.get(key, _default_of(model)), issues)
 
@@ -556,7 +554,7 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
             for cluster, override in overrides.items():
                 _check_override(app, cluster, override, profile, issues)
 
-    if issues:
+    if issues or app is None:
         raise ConfigError(issues)
     return StackConfig(
         environment=environment,
@@ -666,8 +664,8 @@ def _check_clusters(
     if not specs:
         issues.append(
             ConfigIssue(
-                "",
-                "no clusters",
+                "existing",
+                [e.model_dump(by_alias=True) for e in existing],
                 "the stack names no cluster: enable a cloud (aws, gcp, azure) or list one under existing",
             )
         )
@@ -680,14 +678,14 @@ def _check_clusters(
             )
         seen.add(cluster.name)
     names = [s.name for s in specs]
-    for cluster in overrides or {}:
-        if cluster not in names:
-            hint = difflib.get_close_matches(cluster, names, n=1)
+    for key in overrides or {}:
+        if key not in names:
+            hint = difflib.get_close_matches(key, names, n=1)
             suggestion = f"did you mean '{hint[0]}'? " if hint else ""
             issues.append(
                 ConfigIssue(
-                    f"overrides.{cluster}",
-                    cluster,
+                    f"overrides.{key}",
+                    key,
                     f"no cluster of that name in this stack; {suggestion}clusters: {', '.join(names) or 'none'}",
                 )
             )
@@ -695,9 +693,7 @@ def _check_clusters(
 
 def _check_image_pinning(image: str, path: str, profile_env: Profile, issues: list[ConfigIssue]) -> None:
     if profile_env.require_digest and "@sha256:" not in image:
-        issues.append(
-            ConfigIssue(path, image, "must be pinned by digest (@sha256:...) in staging and prod")
-        )
+        issues.append(ConfigIssue(path, image, "must be pinned by digest (@sha256:...) in staging and prod"))
 
 
 def _check_app(app: AppSettings, path: str, profile: Profile, issues: list[ConfigIssue]) -> None:
@@ -727,6 +723,8 @@ def _check_override(
     if merged.replicas > merged.max_replicas:
         issues.append(
             ConfigIssue(
-                f"{path}.replicas", merged.replicas, f"must not exceed maxReplicas ({merged.max_replicas}) on this cluster"
+                f"{path}.replicas",
+                merged.replicas,
+                f"must not exceed maxReplicas ({merged.max_replicas}) on this cluster",
             )
         )

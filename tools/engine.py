@@ -38,7 +38,9 @@ _UNKNOWN = rpc.UNKNOWN
 # --------------------------------------------------------------------------- config
 
 
-def load_config(stack: str, config_file: Path | None = None, project_dir: Path = PROJECT_DIR) -> tuple[str, dict[str, str], list[str]]:
+def load_config(
+    stack: str, config_file: Path | None = None, project_dir: Path = PROJECT_DIR
+) -> tuple[str, dict[str, str], list[str]]:
     """Project name, config map and secret keys, as the CLI hands them to a program.
 
     Project-level values from `Pulumi.yaml` come first, the stack file's win.
@@ -158,7 +160,7 @@ class Plan:
         return next(r for r in self.resources if r.name == name)
 
     def children(self, urn: str) -> list[Resource]:
-        return [r for r in self.resources if r.parent == urn]
+        return sorted((r for r in self.resources if r.parent == urn), key=lambda r: r.name)
 
     def ancestors(self, resource: Resource) -> list[Resource]:
         chain: list[Resource] = []
@@ -179,7 +181,7 @@ class Plan:
     def as_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
-            "resources": [r.as_json() for r in self.resources],
+            "resources": [r.as_json() for r in sorted(self.resources, key=lambda r: r.urn)],
             "outputs": redact(self.outputs, self.secret_outputs),
         }
 
@@ -299,10 +301,14 @@ def evaluate(
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
     main = project_dir / "__main__.py"
+
+    def program() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
+        loop.run_until_complete(run_in_stack(program))
     finally:
         for task in asyncio.all_tasks(loop):
             task.cancel()
@@ -314,4 +320,3 @@ def evaluate(
 def registered_non_stack(plan: Plan) -> list[Resource]:
     """Everything the program registered besides the root Stack."""
     return [r for r in plan.resources if r.type != "pulumi:pulumi:Stack"]
-
