@@ -21,7 +21,7 @@ from typing import Annotated, Any, ClassVar
 
 import pulumi
 from pulumi.runtime import config as runtime_config
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 NAMESPACE = "multicloud"
@@ -201,7 +201,7 @@ class Probes(_Model):
         return value
 
 
-def _check_image(value: str) -> str:
+def _check_image(value: str, info: ValidationInfo) -> str:
     match = _IMAGE_RE.match(value)
     if match is None:
         raise ValueError("must be an image reference like registry/repo:tag or registry/repo@sha256:<64 hex>")
@@ -209,6 +209,9 @@ def _check_image(value: str) -> str:
         raise ValueError("must name a tag or a digest; an untagged image means :latest")
     if match["tag"] == "latest" and match["digest"] is None:
         raise ValueError("must not use the moving tag :latest; pin a version or a digest")
+    profile = (info.context or {}).get("profile")
+    if profile is not None and profile.require_digest and match["digest"] is None:
+        raise ValueError("must be pinned by digest (@sha256:...) in staging and prod")
     return value
 
 
@@ -286,8 +289,8 @@ class ClusterOverride(_Model):
 
     @field_validator("image")
     @classmethod
-    def _image(cls, value: str | None) -> str | None:
-        return None if value is None else _check_image(value)
+    def _image(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _check_image(value, info)
 
 
 class CloudSettings(_Model):
@@ -524,7 +527,7 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
     for key, model in SECTIONS.items():
         if key == "environment" or (key not in data and key == "app"):
             continue
-        sections[key] = _validate(key, model, data.get(key, _default_of(model)), issues)
+        sections[key] = _validate(key, model, data.get(key, _default_of(model)), profile, issues)
 
     cloud_sections = {k: sections[k] for k in ("aws", "gcp", "azure")}
     for cloud, settings in cloud_sections.items():
@@ -549,10 +552,10 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         specs = _cluster_specs(cloud_sections["aws"], cloud_sections["gcp"], cloud_sections["azure"], tuple(existing))
         _check_clusters(specs, existing, overrides, issues)
     if app is not None:
-        _check_app(app, "app", profile, issues)
+        _check_app(app, "app", issues)
         if overrides:
             for cluster, override in overrides.items():
-                _check_override(app, cluster, override, profile, issues)
+                _check_override(app, cluster, override, issues)
 
     if issues or app is None:
         raise ConfigError(issues)
@@ -576,11 +579,9 @@ def _default_of(model: Any) -> Any:
     return {}
 
 
-def _validate(key: str, model: Any, value: Any, issues: list[ConfigIssue]) -> Any:
-    from pydantic import TypeAdapter
-
+def _validate(key: str, model: Any, value: Any, profile: Profile, issues: list[ConfigIssue]) -> Any:
     try:
-        return TypeAdapter(model).validate_python(value)
+        return TypeAdapter(model).validate_python(value, context={"profile": profile})
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             issues.append(_issue_from(key, model, value, error))
@@ -691,13 +692,7 @@ def _check_clusters(
             )
 
 
-def _check_image_pinning(image: str, path: str, profile_env: Profile, issues: list[ConfigIssue]) -> None:
-    if profile_env.require_digest and "@sha256:" not in image:
-        issues.append(ConfigIssue(path, image, "must be pinned by digest (@sha256:...) in staging and prod"))
-
-
-def _check_app(app: AppSettings, path: str, profile: Profile, issues: list[ConfigIssue]) -> None:
-    _check_image_pinning(app.image, f"{path}.image", profile, issues)
+def _check_app(app: AppSettings, path: str, issues: list[ConfigIssue]) -> None:
     if app.replicas > app.max_replicas:
         issues.append(
             ConfigIssue(f"{path}.replicas", app.replicas, f"must not exceed maxReplicas ({app.max_replicas})")
@@ -713,12 +708,8 @@ def _check_app(app: AppSettings, path: str, profile: Profile, issues: list[Confi
             )
 
 
-def _check_override(
-    app: AppSettings, cluster: str, override: ClusterOverride, profile: Profile, issues: list[ConfigIssue]
-) -> None:
+def _check_override(app: AppSettings, cluster: str, override: ClusterOverride, issues: list[ConfigIssue]) -> None:
     path = f"overrides.{cluster}"
-    if override.image is not None:
-        _check_image_pinning(override.image, f"{path}.image", profile, issues)
     merged = app.model_copy(update=override.model_dump(exclude_none=True))
     if merged.replicas > merged.max_replicas:
         issues.append(

@@ -13,7 +13,7 @@ import asyncio
 import json
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -262,23 +262,34 @@ def evaluate(
     stack: str,
     config_file: Path | None = None,
     project_dir: Path = PROJECT_DIR,
-    overrides: Mapping[str, Any] | None = None,
+    into: Plan | None = None,
 ) -> Plan:
-    """Run the program for `stack` offline and return what it registered.
+    """Run the program of `project_dir` for `stack` offline and return what it registered.
 
-    `overrides` replaces whole `multicloud:` keys after the stack file is
-    loaded (tests use it to feed variations of a stack). Raises whatever the
-    program raises, `stacks.config.ConfigError` included.
+    Raises whatever the program raises, `stacks.config.ConfigError` included;
+    pass `into` to keep what was registered before the failure.
     """
     project, config, secrets = load_config(stack, config_file, project_dir)
-    for key, value in (overrides or {}).items():
-        qualified = _qualify(project, key) if ":" in key else f"{project}:{key}"
-        if value is None:
-            config.pop(qualified, None)
-        else:
-            config[qualified] = value if isinstance(value, str) else json.dumps(value)
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+    main = project_dir / "__main__.py"
 
-    plan = Plan(stack=stack)
+    def program() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+
+    return run(program, project, stack, config, secrets, into)
+
+
+def run(
+    program: Callable[[], None],
+    project: str = "multicloud",
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    secrets: list[str] | None = None,
+    into: Plan | None = None,
+) -> Plan:
+    """Run any program function inside a root Stack under the offline mocks."""
+    plan = into if into is not None else Plan(stack=stack)
     mocks = OfflineMocks()
     monitor = RecordingMonitor(mocks, plan)
     # What `pulumi.runtime.set_mocks` does, minus the root Stack it would make:
@@ -296,14 +307,7 @@ def evaluate(
         )
     )
     settings.ROOT.set(None)
-    set_all_config(config, secrets)
-
-    if str(project_dir) not in sys.path:
-        sys.path.insert(0, str(project_dir))
-    main = project_dir / "__main__.py"
-
-    def program() -> None:
-        runpy.run_path(str(main), run_name="__main__")
+    set_all_config(dict(config or {}), list(secrets or []))
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

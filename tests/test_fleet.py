@@ -1,0 +1,111 @@
+"""The fleet: every stack evaluates, each cluster gets the app through its own provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import STACKS
+from tools.engine import Plan
+
+APP_TYPES = {
+    "kubernetes:core/v1:Namespace",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:core/v1:Service",
+    "kubernetes:networking.k8s.io/v1:Ingress",
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    "kubernetes:policy/v1:PodDisruptionBudget",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+}
+PROVIDER = "pulumi:providers:kubernetes"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_committed_stack_evaluates_with_a_cluster_and_an_app_url(
+    committed_plan: Callable[[str], Plan], stack: str
+) -> None:
+    plan = committed_plan(stack)
+    assert plan.cluster_names
+    assert set(plan.outputs["appUrls"]) == set(plan.cluster_names)
+    assert all(url.startswith(("http://", "https://")) for url in plan.outputs["appUrls"].values())
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_cluster_gets_the_full_app_through_its_own_provider(
+    committed_plan: Callable[[str], Plan], stack: str
+) -> None:
+    plan = committed_plan(stack)
+    providers = {plan.cluster_of(p): p.urn for p in plan.of_type(PROVIDER)}
+    assert set(providers) == set(plan.cluster_names)
+    assert len(set(providers.values())) == len(providers)
+    for cluster in plan.cluster_names:
+        objects = [r for r in plan if r.type in APP_TYPES and plan.cluster_of(r) == cluster]
+        assert {r.type for r in objects} == APP_TYPES, cluster
+        assert len(objects) == len(APP_TYPES), cluster
+        assert {r.provider for r in objects} == {providers[cluster]}, cluster
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_custom_resource_is_registered_without_an_explicit_provider(
+    committed_plan: Callable[[str], Plan], stack: str
+) -> None:
+    plan = committed_plan(stack)
+    orphans = [r.name for r in plan if r.custom and not r.type.startswith("pulumi:providers:") and not r.provider]
+    assert orphans == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_resource_name_starts_with_its_cluster_name(committed_plan: Callable[[str], Plan], stack: str) -> None:
+    plan = committed_plan(stack)
+    unassigned = [r.name for r in plan if r.type != "pulumi:pulumi:Stack" and plan.cluster_of(r) is None]
+    assert unassigned == []
+
+
+def test_clusters_never_depend_on_each_other(committed_plan: Callable[[str], Plan]) -> None:
+    plan = committed_plan("prod")
+    by_urn = {r.urn: r for r in plan}
+    for resource in plan:
+        mine = plan.cluster_of(resource)
+        edges = list(resource.dependencies) + [u for urns in resource.property_dependencies.values() for u in urns]
+        edges += [resource.provider] if resource.provider else []
+        for urn in edges:
+            other = plan.cluster_of(by_urn[urn])
+            assert other in (mine, None), f"{resource.name} ({mine}) depends on {by_urn[urn].name} ({other})"
+
+
+def test_kubernetes_provider_is_pinned_to_an_explicit_context_and_identity(committed_plan: Callable[[str], Plan]) -> None:
+    plan = committed_plan("prod")
+    for provider in plan.of_type(PROVIDER):
+        inputs = provider.inputs
+        cluster = plan.cluster_of(provider)
+        assert inputs["context"] == cluster, "never the kubeconfig's current context"
+        assert inputs["clusterIdentifier"] == f"existing/{cluster}"
+        assert inputs["kubeconfig"].endswith("/.kube/onprem.yaml")
+        assert "~" not in inputs["kubeconfig"]
+
+
+def test_an_app_change_leaves_the_provider_untouched(
+    committed_plan: Callable[[str], Plan], plan_with: Callable[..., Plan]
+) -> None:
+    before = committed_plan("dev")
+    after = plan_with("dev", app={"name": "other", "image": "ghcr.io/acme/other:2.0", "port": 9000})
+    assert before.named("kind-k8s").inputs == after.named("kind-k8s").inputs
+
+
+def test_kubeconfigs_are_exported_only_as_a_secret(committed_plan: Callable[[str], Plan]) -> None:
+    plan = committed_plan("prod")
+    assert "kubeconfigs" in plan.secret_outputs
+    assert set(plan.outputs["kubeconfigs"]) == {"onprem-dc1", "onprem-dc2"}
+    assert "kubeconfigs" not in str(plan.as_json()["outputs"]["clusters"])
+    assert plan.as_json()["outputs"]["kubeconfigs"] == "[secret]"
+
+
+def test_cluster_outputs_name_cloud_region_and_url(committed_plan: Callable[[str], Plan]) -> None:
+    plan = committed_plan("prod")
+    assert plan.outputs["clusters"]["onprem-dc2"] == {
+        "cloud": "existing",
+        "region": "dc2",
+        "url": "https://hello.example.com",
+    }
