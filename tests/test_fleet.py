@@ -75,7 +75,9 @@ def test_clusters_never_depend_on_each_other(committed_plan: Callable[[str], Pla
             assert other in (mine, None), f"{resource.name} ({mine}) depends on {by_urn[urn].name} ({other})"
 
 
-def test_kubernetes_provider_is_pinned_to_an_explicit_context_and_identity(committed_plan: Callable[[str], Plan]) -> None:
+def test_kubernetes_provider_is_pinned_to_an_explicit_context_and_identity(
+    committed_plan: Callable[[str], Plan],
+) -> None:
     plan = committed_plan("prod")
     for provider in plan.of_type(PROVIDER):
         inputs = provider.inputs
