@@ -95,6 +95,8 @@ class Profile:
     """Whether images must be pinned by `@sha256:` digest."""
     app: Mapping[str, Any]
     """Defaults for `multicloud:app`, in stack-file spelling."""
+    clouds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Defaults for `multicloud:aws`, `gcp` and `azure` by section name, in stack-file spelling."""
 
 
 PROFILES: dict[Environment, Profile] = {
@@ -522,6 +524,9 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
         issues.append(ConfigIssue("app", _MISSING, "required: the app to deploy (at least name and image)"))
     elif isinstance(data["app"], dict):
         data["app"] = _merge(profile.app, data["app"])
+    for cloud, defaults in profile.clouds.items():
+        if isinstance(data.get(cloud, {}), dict):
+            data[cloud] = _merge(defaults, data.get(cloud, {}))
 
     sections: dict[str, Any] = {}
     for key, model in SECTIONS.items():
@@ -581,7 +586,7 @@ def _default_of(model: Any) -> Any:
 
 def _validate(key: str, model: Any, value: Any, profile: Profile, issues: list[ConfigIssue]) -> Any:
     try:
-        return TypeAdapter(model).validate_python(value, context={"profile": profile})
+        return TypeAdapter(model).validate_python(value, context={"profile": profile, "key": key})
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             issues.append(_issue_from(key, model, value, error))

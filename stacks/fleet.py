@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -9,7 +10,7 @@ import pulumi
 from components.app import KubernetesApp, KubernetesAppArgs
 from components.cluster import ClusterComponent, ClusterTarget
 from components.existing import ExistingCluster
-from stacks.config import StackConfig
+from stacks.config import ClusterSpec, StackConfig
 
 
 @dataclass(frozen=True)
@@ -26,20 +27,29 @@ def build(config: StackConfig) -> Fleet:
     Clusters never depend on each other, so a `pulumi up` takes as long as the
     slowest cluster rather than the sum.
     """
-    clusters: dict[str, ClusterComponent] = {}
-    for existing in config.existing:
-        clusters[existing.name] = ExistingCluster(
-            existing.name,
-            {
-                "context": existing.context,
-                "kubeconfig_path": existing.kubeconfig,
-                "ingress_class": existing.ingress_class,
-                "ingress_namespace": existing.ingress_namespace,
-                "region": existing.region,
-            },
-        )
+    clusters = {spec.name: _BUILDERS[spec.cloud](config, spec) for spec in config.clusters}
     apps = {name: _deploy_app(config, cluster.target) for name, cluster in clusters.items()}
     return Fleet(clusters=clusters, apps=apps)
+
+
+def _existing_cluster(config: StackConfig, spec: ClusterSpec) -> ClusterComponent:
+    existing = next(e for e in config.existing if e.name == spec.name)
+    return ExistingCluster(
+        spec.name,
+        {
+            "context": existing.context,
+            "kubeconfig_path": existing.kubeconfig,
+            "ingress_class": existing.ingress_class,
+            "ingress_namespace": existing.ingress_namespace,
+            "region": existing.region,
+        },
+    )
+
+
+#: How each kind of cluster is built from the stack config, by `ClusterSpec.cloud`.
+_BUILDERS: dict[str, Callable[[StackConfig, ClusterSpec], ClusterComponent]] = {
+    "existing": _existing_cluster,
+}
 
 
 def _deploy_app(config: StackConfig, target: ClusterTarget) -> KubernetesApp:
