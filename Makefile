@@ -37,7 +37,7 @@ typecheck: $(VENV)/.installed
 	$(BIN)/mypy components stacks tools
 
 unit: setup
-	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -n 2 --dist loadfile
 
 test: lint typecheck unit
 

@@ -222,7 +222,7 @@ class KubernetesApp(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(f"{name}-netpol", metadata=meta(app), spec=netpol_spec, opts=child())
 
         self.namespace = ns
-        self.url = _url(ingress, host, bool(tls_secret and host))
+        self.url = _url(ingress, host, bool(host and (tls_secret or ingress_contract.serves_https)))
         self.register_outputs({"url": self.url, "namespace": self.namespace})
 
 

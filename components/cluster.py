@@ -30,6 +30,8 @@ class IngressContract:
     """Ingress annotation that takes the app's readiness path, where the load balancer needs one."""
     traffic_sources: Sequence[Mapping[str, Any]] = ()
     """NetworkPolicy peers the ingress traffic arrives from (controller pods or load balancer ranges)."""
+    serves_https: bool = False
+    """The load balancer terminates TLS itself (a cloud-managed certificate): the app URL is https."""
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ found and what is allowed. Defaults that differ between environments live in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
+import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -27,21 +29,28 @@ from pydantic.alias_generators import to_camel
 NAMESPACE = "multicloud"
 
 #: Kubernetes minor versions the manifests are validated against and that a
-#: cluster may declare. The newest is the default for clusters that do not say.
+#: cluster may declare. Clusters that do not say are taken to run the default.
 KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34", "1.35", "1.36")
 DEFAULT_KUBERNETES_VERSION = "1.34"
 
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}$")
-_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_HOST_RE = re.compile(rf"^(?=.{{1,253}}$){_DNS_LABEL}(\.{_DNS_LABEL})+$")
+_DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}\Z")
+_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+# The last label starts with a letter: an IP address is not a host name.
+_HOST_RE = re.compile(rf"^(?=.{{1,253}}\Z){_DNS_LABEL}(\.{_DNS_LABEL})*\.[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+_SUBDOMAIN_RE = re.compile(rf"^(?=.{{1,253}}\Z){_DNS_LABEL}(\.{_DNS_LABEL})*\Z")
+#: Namespaces Kubernetes owns: the app never creates or adopts them.
+_RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 _IMAGE_RE = re.compile(
-    r"^(?P<repo>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*)"
-    r"(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
-    r"(@(?P<digest>sha256:[a-f0-9]{64}))?$"
+    # [registry[:port]/]path[:tag][@digest]; a registry is only read as one when a path follows,
+    # so `redis:7` is the image `redis` with the tag `7`, not a registry port.
+    r"^(?P<repo>(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?\Z"
 )
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_QUANTITY_RE = re.compile(r"^(?P<num>[0-9]+(\.[0-9]+)?)(?P<unit>m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+_QUANTITY_RE = re.compile(r"^(?P<num>[0-9]+(\.[0-9]+)?)(?P<unit>m|k|M|G|T|Ki|Mi|Gi|Ti)?\Z")
 _UNITS = {
     None: Decimal(1),
     "m": Decimal("0.001"),
@@ -111,6 +120,27 @@ PROFILES: dict[Environment, Profile] = {
                 "limits": {"cpu": "250m", "memory": "128Mi"},
             },
         },
+        clouds={
+            "aws": {
+                "availabilityZones": 2,
+                "natGatewayPerZone": False,
+                "apiAllowedCidrs": ["0.0.0.0/0"],
+                "nodes": {
+                    "instanceTypes": ["t3.large", "t3a.large", "m5.large"],
+                    "minSize": 1,
+                    "maxSize": 3,
+                    "capacityType": "SPOT",
+                },
+            },
+            "azure": {
+                "systemPool": {"vmSize": "Standard_D2ds_v5", "osDiskSizeGb": 64, "minCount": 1, "maxCount": 3},
+                "userPool": {"vmSize": "Standard_D2ds_v5", "osDiskSizeGb": 64, "minCount": 1, "maxCount": 3},
+            },
+            "gcp": {
+                "staticIp": False,
+                "nodes": {"machineType": "e2-standard-2", "minPerZone": 1, "maxPerZone": 2, "spot": True},
+            },
+        },
     ),
     Environment.STAGING: Profile(
         protect=False,
@@ -123,6 +153,19 @@ PROFILES: dict[Environment, Profile] = {
                 "limits": {"cpu": "500m", "memory": "256Mi"},
             },
         },
+        clouds={
+            "aws": {
+                "natGatewayPerZone": False,
+                "apiAllowedCidrs": ["0.0.0.0/0"],
+                "nodes": {"minSize": 2, "maxSize": 6},
+            },
+            "azure": {
+                "skuTier": "Standard",
+                "systemPool": {"minCount": 2, "maxCount": 3},
+                "userPool": {"minCount": 2, "maxCount": 6},
+            },
+            "gcp": {"staticIp": False, "nodes": {"maxPerZone": 2}},
+        },
     ),
     Environment.PROD: Profile(
         protect=True,
@@ -133,6 +176,14 @@ PROFILES: dict[Environment, Profile] = {
             "resources": {
                 "requests": {"cpu": "250m", "memory": "256Mi"},
                 "limits": {"cpu": "1", "memory": "512Mi"},
+            },
+        },
+        clouds={
+            "azure": {
+                "skuTier": "Standard",
+                "systemPool": {"minCount": 3},
+                "userPool": {"minCount": 3, "maxCount": 10},
+                "logRetentionDays": 90,
             },
         },
     ),
@@ -243,7 +294,7 @@ class AppSettings(_Model):
     run_as_user: int = Field(default=10001, ge=10000, le=2147483647)
     """Numeric user (and group) the container runs as; 10000+ never clashes with host users."""
     env: dict[str, str] = Field(default_factory=dict)
-    """Plain environment variables for the container (no secrets)."""
+    """Plain environment variables for the container (no secrets); numbers and booleans are written as text."""
 
     @field_validator("name")
     @classmethod
@@ -252,11 +303,20 @@ class AppSettings(_Model):
             raise ValueError("must be a DNS label: lowercase letters, digits and '-', starting with a letter")
         return value
 
-    @field_validator("namespace", "tls_secret_name")
+    @field_validator("namespace")
     @classmethod
-    def _label(cls, value: str | None) -> str | None:
+    def _namespace(cls, value: str | None) -> str | None:
         if value is not None and not _DNS_LABEL_RE.match(value):
             raise ValueError("must be a DNS label: lowercase letters, digits and '-'")
+        if value in _RESERVED_NAMESPACES:
+            raise ValueError(f"must not be a namespace Kubernetes owns ({', '.join(sorted(_RESERVED_NAMESPACES))})")
+        return value
+
+    @field_validator("tls_secret_name")
+    @classmethod
+    def _secret_name(cls, value: str | None) -> str | None:
+        if value is not None and not _SUBDOMAIN_RE.match(value):
+            raise ValueError("must be a Secret name: lowercase DNS labels joined by '.'")
         return value
 
     @field_validator("host")
@@ -267,6 +327,17 @@ class AppSettings(_Model):
         return value
 
     _image = field_validator("image")(_check_image)
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env_scalars(cls, value: Any) -> Any:
+        # `pulumi config set --path app.env.WORKERS 4` stores a number, not text.
+        if not isinstance(value, dict):
+            return value
+        return {
+            k: ("true" if v else "false") if isinstance(v, bool) else str(v) if isinstance(v, int | float) else v
+            for k, v in value.items()
+        }
 
     @field_validator("env")
     @classmethod
@@ -318,31 +389,518 @@ class CloudSettings(_Model):
         return value
 
 
+#: Kubernetes minors in EKS standard support today (extended support costs
+#: six times as much per cluster hour): the versions an EKS cluster may declare.
+EKS_KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34", "1.35")
+
+#: Second octet of the default VPC CIDR (`10.<n>.0.0/16`) of each AWS region:
+#: fixed per region, so default CIDRs never overlap and never move when the
+#: list of regions changes. Regions not listed need an explicit `vpcCidr`.
+AWS_DEFAULT_VPC_OCTETS = {
+    region: 16 + index
+    for index, region in enumerate(
+        (
+            "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "sa-east-1",
+            "mx-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1",
+            "eu-south-1", "eu-south-2", "il-central-1", "me-south-1", "me-central-1", "af-south-1",
+            "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+            "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ap-east-1",
+        )
+    )
+}  # fmt: skip
+
+_AWS_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]{1,512}\Z")
+_AWS_ROLE_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}\Z")
+_AWS_INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+\Z")
+#: Graviton (arm64) families carry a `g` after the generation: m7g, c6gn, t4g, r8gd.
+_AWS_ARM64_TYPE_RE = re.compile(r"^[a-z]+[0-9]+[a-z]*g[a-z]*\.")
+
+
+def aws_arm64(instance_type: str) -> bool:
+    """Whether an EC2 instance type is Graviton (arm64)."""
+    return _AWS_ARM64_TYPE_RE.match(instance_type) is not None
+
+
+class AwsCapacityType(StrEnum):
+    """How managed node groups buy EC2 capacity."""
+
+    ON_DEMAND = "ON_DEMAND"
+    SPOT = "SPOT"
+
+
+def _check_network(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value)
+    except ValueError:
+        raise ValueError("must be an IPv4 network in CIDR notation with no host bits set, like 10.20.0.0/16") from None
+    return value
+
+
+class AwsNodeSettings(_Model):
+    instance_types: list[str] = Field(default_factory=lambda: ["m6i.large", "m7i.large"], min_length=1)
+    """EC2 instance types of the managed node group (standard mode), in order of preference."""
+    min_size: int = Field(default=3, ge=1, le=450)
+    """Fewest nodes of the node group (the autoscaler's floor; the first size)."""
+    max_size: int = Field(default=10, ge=1, le=450)
+    """Most nodes of the node group (the autoscaler's ceiling)."""
+    capacity_type: AwsCapacityType = AwsCapacityType.ON_DEMAND
+    """`ON_DEMAND` or `SPOT` (cheaper, may be reclaimed with two minutes' notice)."""
+    disk_size: int = Field(default=50, ge=20, le=16384)
+    """Size of each node's encrypted gp3 root volume, in GiB."""
+
+    @field_validator("instance_types")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if not _AWS_INSTANCE_TYPE_RE.match(t)]
+        if bad:
+            raise ValueError(f"not an EC2 instance type like m6i.large: {', '.join(bad)}")
+        if len({aws_arm64(t) for t in value}) > 1:
+            raise ValueError("must all be one CPU architecture (Graviton m7g, c7g... or x86): one AMI serves the group")
+        return value
+
+
 class AwsSettings(CloudSettings):
-    region_pattern = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
+    region_pattern = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]\Z")
     region_example = "us-west-2"
     mode: AwsMode = AwsMode.AUTO
     """`auto` (EKS Auto Mode) or `standard` (managed node groups)."""
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+    """Kubernetes minor version of the clusters; only versions in EKS standard support."""
+    vpc_cidr: dict[str, str] = Field(default_factory=dict)
+    """VPC CIDR (/16 to /20) by region; unset regions take `10.<n>.0.0/16`, fixed per region."""
+    availability_zones: int = Field(default=3, ge=2, le=3)
+    """How many zones (`<region>a`, `b`, `c`) get a public and a private subnet."""
+    nat_gateway_per_zone: bool = True
+    """One NAT gateway per zone (survives a zone outage), or one for the whole VPC."""
+    api_allowed_cidrs: list[str] = Field(default_factory=list)
+    """Who may reach the public API endpoint; required in prod, never `0.0.0.0/0` there."""
+    admin_role_arns: list[str] = Field(default_factory=list)
+    """IAM roles or users (people, CI) given cluster-admin through EKS access entries."""
+    assume_role_arn: str | None = None
+    """Role the kubeconfig assumes (`aws eks get-token --role-arn`); unset: the caller's identity."""
+    nodes: AwsNodeSettings = AwsNodeSettings()
+    """The managed node group of standard mode (ignored by Auto Mode)."""
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if value not in EKS_KUBERNETES_VERSIONS:
+            raise ValueError(f"must be a version in EKS standard support: {', '.join(EKS_KUBERNETES_VERSIONS)}")
+        return value
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc_cidr(cls, value: dict[str, str]) -> dict[str, str]:
+        for region, cidr in value.items():
+            _check_network(cidr)
+            network = ipaddress.IPv4Network(cidr)
+            if not network.is_private or not 16 <= network.prefixlen <= 20:
+                raise ValueError(f"{region}: {cidr} must be a private (RFC 1918) network from /16 to /20")
+        return value
+
+    @field_validator("api_allowed_cidrs")
+    @classmethod
+    def _api_cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            _check_network(cidr)
+        return value
+
+    @field_validator("admin_role_arns")
+    @classmethod
+    def _admins(cls, value: list[str]) -> list[str]:
+        bad = [arn for arn in value if not _AWS_ARN_RE.match(arn)]
+        if bad:
+            raise ValueError(f"not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>): {', '.join(bad)}")
+        return value
+
+    @field_validator("assume_role_arn")
+    @classmethod
+    def _assume(cls, value: str | None) -> str | None:
+        if value is not None and not _AWS_ROLE_ARN_RE.match(value):
+            raise ValueError("must be an IAM role ARN like arn:aws:iam::123456789012:role/deployer")
+        return value
+
+    def vpc_cidr_of(self, region: str) -> str | None:
+        """The VPC CIDR of one region: the configured one, else the region's fixed default."""
+        if region in self.vpc_cidr:
+            return self.vpc_cidr[region]
+        octet = AWS_DEFAULT_VPC_OCTETS.get(region)
+        return None if octet is None else f"10.{octet}.0.0/16"
+
+
+class GcpReleaseChannel(StrEnum):
+    """GKE release channels: how soon a cluster gets new versions (never a pinned version)."""
+
+    RAPID = "RAPID"
+    REGULAR = "REGULAR"
+    STABLE = "STABLE"
+    EXTENDED = "EXTENDED"
+
+
+#: Slot of each Google Cloud region in the default address plan: fixed per
+#: region, so default ranges never overlap and never move when the list of
+#: regions changes. Append new regions at the end; regions not listed need
+#: explicit `gcp.ranges`.
+GCP_DEFAULT_RANGE_SLOTS = {
+    region: index
+    for index, region in enumerate(
+        (
+            "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3",
+            "us-west4", "northamerica-northeast1", "northamerica-northeast2", "northamerica-south1",
+            "southamerica-east1", "southamerica-west1", "europe-west1", "europe-west2", "europe-west3",
+            "europe-west4", "europe-west6", "europe-west8", "europe-west9", "europe-west10", "europe-west12",
+            "europe-central2", "europe-north1", "europe-north2", "europe-southwest1", "me-central1", "me-central2",
+            "me-west1", "africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2",
+            "asia-northeast3", "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2",
+            "australia-southeast1", "australia-southeast2",
+        )
+    )
+}  # fmt: skip
+
+_GCP_PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]\Z")
+_GCP_MACHINE_TYPE_RE = re.compile(r"^[a-z][a-z0-9]*-[a-z0-9-]+\Z")
+_RFC3339_UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+
+
+def _check_private_network(value: str | None) -> str | None:
+    if value is None:
+        return value
+    _check_network(value)
+    if not ipaddress.IPv4Network(value).is_private:
+        raise ValueError("must be a private (RFC 1918) range like 10.176.0.0/20")
+    return value
+
+
+class GcpRanges(_Model):
+    subnet: str | None = None
+    """Primary range of the region's subnetwork (node IPs); default `10.176.0.0/20` + the region's slot."""
+    pods: str | None = None
+    """Secondary range for pod IPs; default `10.<128 + slot>.0.0/16`."""
+    services: str | None = None
+    """Secondary range for Service cluster IPs; default `10.180.0.0/20` + the region's slot."""
+
+    _check = field_validator("subnet", "pods", "services")(_check_private_network)
+
+
+class GcpNodeSettings(_Model):
+    machine_type: str = "e2-standard-4"
+    """Compute Engine machine type of the node pool (standard mode)."""
+    min_per_zone: int = Field(default=1, ge=0, le=1000)
+    """Fewest nodes per zone (the autoscaler's floor); a regional pool spans three zones."""
+    max_per_zone: int = Field(default=3, ge=1, le=1000)
+    """Most nodes per zone (the autoscaler's ceiling)."""
+    spot: bool = False
+    """Spot VMs: much cheaper, may be reclaimed at any time (dev only by default)."""
+    disk_size_gb: int = Field(default=100, ge=20, le=65536)
+    """Boot disk size of each node (pd-balanced), in GB."""
+
+    @field_validator("machine_type")
+    @classmethod
+    def _machine(cls, value: str) -> str:
+        if not _GCP_MACHINE_TYPE_RE.fullmatch(value):
+            raise ValueError("must be a Compute Engine machine type like e2-standard-4")
+        return value
+
+
+class GcpMaintenanceWindow(_Model):
+    start: str = "2025-01-04T03:00:00Z"
+    """First start of the recurring window (RFC 3339, UTC); only its time of day and weekday matter."""
+    end: str = "2025-01-04T09:00:00Z"
+    """First end of the window (RFC 3339, UTC); the window lasts `end - start`."""
+    recurrence: str = "FREQ=WEEKLY;BYDAY=SA,SU"
+    """RFC 5545 RRULE of the window; GKE needs 48 h of windows in every 32 days."""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not _RFC3339_UTC_RE.fullmatch(value):
+            raise ValueError("must be an RFC 3339 UTC time like 2025-01-04T03:00:00Z")
+        return value
+
+    @field_validator("recurrence")
+    @classmethod
+    def _rrule(cls, value: str) -> str:
+        if not value.startswith("FREQ="):
+            raise ValueError("must be an RFC 5545 RRULE like FREQ=WEEKLY;BYDAY=SA,SU")
+        return value
 
 
 class GcpSettings(CloudSettings):
-    region_pattern = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+    region_pattern = re.compile(r"^[a-z]+-[a-z]+[0-9]+\Z")
     region_example = "us-central1"
     mode: GcpMode = GcpMode.AUTOPILOT
     """`autopilot` or `standard` (node pools)."""
+    project: str | None = None
+    """Google Cloud project id the clusters live in; required when enabled."""
+    release_channel: GcpReleaseChannel = GcpReleaseChannel.REGULAR
+    """Release channel GKE upgrades the control plane and nodes from."""
+    master_authorized_cidrs: list[str] = Field(default_factory=list)
+    """Who may reach the control plane; required in prod, never `0.0.0.0/0` there; empty: anyone (IAM applies)."""
+    ranges: dict[str, GcpRanges] = Field(default_factory=dict)
+    """Node, pod and Service ranges by region; unset ones come from the region's fixed slot."""
+    nodes: GcpNodeSettings = GcpNodeSettings()
+    """The node pool of standard mode (ignored by Autopilot)."""
+    maintenance_window: GcpMaintenanceWindow = GcpMaintenanceWindow()
+    """When GKE may upgrade and repair the cluster."""
+    static_ip: bool = True
+    """Reserve a global static IP for the app's load balancer (survives Ingress re-creation)."""
+    managed_certificate: bool = False
+    """A Google-managed TLS certificate for `app.host` on the load balancer (needs `app.host`)."""
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str | None) -> str | None:
+        if value is not None and not _GCP_PROJECT_RE.fullmatch(value):
+            raise ValueError("must be a project id: 6-30 lowercase letters, digits or '-', starting with a letter")
+        return value
+
+    @field_validator("master_authorized_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            _check_network(cidr)
+        return value
+
+    def ranges_of(self, region: str) -> GcpRanges | None:
+        """The region's ranges: configured ones, the rest from its slot (None: no slot and not all set)."""
+        configured = self.ranges.get(region, GcpRanges())
+        slot = GCP_DEFAULT_RANGE_SLOTS.get(region)
+        defaults: dict[str, str] = {}
+        if slot is not None:
+            defaults = {
+                "subnet": f"10.{176 + slot // 16}.{(slot % 16) * 16}.0/20",
+                "pods": f"10.{128 + slot}.0.0/16",
+                "services": f"10.{180 + slot // 16}.{(slot % 16) * 16}.0/20",
+            }
+        resolved = {key: getattr(configured, key) or defaults.get(key) for key in ("subnet", "pods", "services")}
+        if any(value is None for value in resolved.values()):
+            return None
+        return GcpRanges(**resolved)
+
+
+#: Second octet of the default VNet range (`10.<n>.0.0/16`) of each Azure
+#: region: fixed per region, so default ranges never overlap and never move
+#: when the list of regions changes. Regions not listed need `vnetCidr`.
+AZURE_DEFAULT_VNET_OCTETS = {
+    region: 64 + index
+    for index, region in enumerate(
+        (
+            "eastus", "eastus2", "centralus", "northcentralus", "southcentralus", "westcentralus", "westus",
+            "westus2", "westus3", "canadacentral", "canadaeast", "brazilsouth", "mexicocentral", "northeurope",
+            "westeurope", "uksouth", "ukwest", "francecentral", "germanywestcentral", "swedencentral",
+            "switzerlandnorth", "norwayeast", "polandcentral", "italynorth", "spaincentral", "austriaeast",
+            "belgiumcentral", "uaenorth", "qatarcentral", "israelcentral", "southafricanorth", "centralindia",
+            "southindia", "westindia", "eastasia", "southeastasia", "japaneast", "japanwest", "koreacentral",
+            "koreasouth", "australiaeast", "australiasoutheast", "australiacentral", "newzealandnorth",
+            "indonesiacentral", "malaysiawest", "chilecentral",
+        )
+    )
+}  # fmt: skip
+
+_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_AZURE_VM_SIZE_RE = re.compile(r"^Standard_[A-Za-z0-9_]+\Z")
+_HH_MM_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+_UTC_OFFSET_RE = re.compile(r"^[+-](0[0-9]|1[0-4]):[0-5][0-9]\Z")
+
+
+class AzureSkuTier(StrEnum):
+    """AKS control plane tiers: `Free` (no SLA) or `Standard` (uptime SLA)."""
+
+    FREE = "Free"
+    STANDARD = "Standard"
+
+
+class KubeloginMode(StrEnum):
+    """How `kubelogin` gets an Entra ID token for the kubeconfig."""
+
+    AZURECLI = "azurecli"
+    WORKLOADIDENTITY = "workloadidentity"
+    SPN = "spn"
+
+
+class WeekDay(StrEnum):
+    """A day of the week, as AKS maintenance windows spell it."""
+
+    MONDAY = "Monday"
+    TUESDAY = "Tuesday"
+    WEDNESDAY = "Wednesday"
+    THURSDAY = "Thursday"
+    FRIDAY = "Friday"
+    SATURDAY = "Saturday"
+    SUNDAY = "Sunday"
+
+
+def _azure_cidr(value: str) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(value)
+    except ValueError:
+        raise ValueError(
+            f"{value} is not an IPv4 network in CIDR notation without host bits, like 10.64.0.0/16"
+        ) from None
+
+
+class AzurePoolSettings(_Model):
+    vm_size: str = "Standard_D4ds_v5"
+    """VM size of the pool's nodes; with `ephemeralOsDisk` it needs a local disk of at least `osDiskSizeGb`."""
+    min_count: int = Field(default=2, ge=1, le=1000)
+    """Fewest nodes (the cluster autoscaler's floor; the size at creation)."""
+    max_count: int = Field(default=5, ge=1, le=1000)
+    """Most nodes (the cluster autoscaler's ceiling)."""
+    os_disk_size_gb: int = Field(default=128, ge=30, le=2048)
+    """OS disk size of each node, in GiB."""
+    ephemeral_os_disk: bool = True
+    """OS disk on the VM's local storage (faster, nothing persisted); false for VM sizes without a local disk."""
+
+    @field_validator("vm_size")
+    @classmethod
+    def _vm_size(cls, value: str) -> str:
+        if not _AZURE_VM_SIZE_RE.match(value):
+            raise ValueError("must be an Azure VM size like Standard_D4ds_v5")
+        return value
+
+
+class AzureMaintenanceSettings(_Model):
+    day: WeekDay = WeekDay.SUNDAY
+    """Day of the weekly window in which AKS upgrades the cluster and node images."""
+    start_time: str = "02:00"
+    """Start of the window, `HH:MM` in `utcOffset`."""
+    duration_hours: int = Field(default=4, ge=4, le=24)
+    """Length of the window in hours (AKS needs at least 4)."""
+    utc_offset: str = "+00:00"
+    """Time zone of `startTime`, like `+01:00`."""
+
+    @field_validator("start_time")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        if not _HH_MM_RE.match(value):
+            raise ValueError("must be a time of day HH:MM, like 02:00")
+        return value
+
+    @field_validator("utc_offset")
+    @classmethod
+    def _offset(cls, value: str) -> str:
+        if not _UTC_OFFSET_RE.match(value):
+            raise ValueError("must be a UTC offset +HH:MM or -HH:MM, like +01:00")
+        return value
 
 
 class AzureSettings(CloudSettings):
-    region_pattern = re.compile(r"^[a-z][a-z0-9]+$")
+    region_pattern = re.compile(r"^[a-z][a-z0-9]+\Z")
     region_example = "westeurope"
     mode: AzureMode = AzureMode.AUTOMATIC
     """`automatic` (AKS Automatic) or `standard` (node pools)."""
+    subscription_id: str | None = None
+    """Subscription the clusters live in; unset: `ARM_SUBSCRIPTION_ID` of the environment running Pulumi."""
+    kubernetes_version: str | None = None
+    """Kubernetes minor version at creation; unset: the AKS default, kept current by the `stable` channel."""
+    sku_tier: AzureSkuTier = AzureSkuTier.FREE
+    """Control plane tier of standard mode: `Free` or `Standard` (uptime SLA); Automatic is always Standard."""
+    api_allowed_cidrs: list[str] = Field(default_factory=list)
+    """Who may reach the API server (authorized IP ranges); required in prod, never `0.0.0.0/0` there."""
+    admin_group_object_ids: list[str] = Field(default_factory=list)
+    """Entra ID groups (object ids) that administer the clusters; the deploying identity must be in one."""
+    kubelogin_mode: KubeloginMode = KubeloginMode.AZURECLI
+    """How the kubeconfig gets a token: `azurecli`, `workloadidentity` or `spn` (`kubelogin --login`)."""
+    vnet_cidr: dict[str, str] = Field(default_factory=dict)
+    """VNet range (/8 to /24) by region; unset regions take `10.<n>.0.0/16`, fixed per region."""
+    node_subnet_cidr: dict[str, str] = Field(default_factory=dict)
+    """Node subnet range by region; unset: the first /20 of the region's VNet (the VNet itself if smaller)."""
+    pod_cidr: str = "10.244.0.0/16"
+    """Pod range of Azure CNI Overlay (private to each cluster, must not overlap a VNet)."""
+    service_cidr: str = "10.0.0.0/16"
+    """Service range (private to each cluster, must not overlap a VNet or the pod range)."""
+    availability_zones: list[str] = Field(default_factory=lambda: ["1", "2", "3"])
+    """Zones the node pools spread over; empty for regions without availability zones."""
+    system_pool: AzurePoolSettings = AzurePoolSettings()
+    """The system node pool of standard mode (tainted CriticalAddonsOnly)."""
+    user_pool: AzurePoolSettings = AzurePoolSettings()
+    """The node pool the app runs on in standard mode."""
+    log_retention_days: int = Field(default=30, ge=30, le=730)
+    """Retention of the Log Analytics workspace that receives Container Insights."""
+    maintenance: AzureMaintenanceSettings = AzureMaintenanceSettings()
+    """Weekly window for Kubernetes and node image upgrades."""
+
+    @field_validator("subscription_id")
+    @classmethod
+    def _subscription(cls, value: str | None) -> str | None:
+        if value is not None and not _GUID_RE.match(value):
+            raise ValueError("must be a subscription id (GUID) like 00000000-0000-0000-0000-000000000000")
+        return value
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _version(cls, value: str | None) -> str | None:
+        if value is not None and value not in KUBERNETES_VERSIONS:
+            raise ValueError(f"must be one of {', '.join(KUBERNETES_VERSIONS)}")
+        return value
+
+    @field_validator("admin_group_object_ids")
+    @classmethod
+    def _groups(cls, value: list[str]) -> list[str]:
+        bad = [g for g in value if not _GUID_RE.match(g)]
+        if bad:
+            raise ValueError(f"not an Entra ID object id (GUID): {', '.join(bad)}")
+        return value
+
+    @field_validator("api_allowed_cidrs")
+    @classmethod
+    def _api_cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            _azure_cidr(cidr)
+        return value
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _zones(cls, value: list[str]) -> list[str]:
+        bad = [z for z in value if z not in ("1", "2", "3")]
+        if bad:
+            raise ValueError(f"zones are '1', '2' and '3': {', '.join(bad)}")
+        return value
+
+    @field_validator("vnet_cidr", "node_subnet_cidr")
+    @classmethod
+    def _ranges(cls, value: dict[str, str]) -> dict[str, str]:
+        for region, cidr in value.items():
+            network = _azure_cidr(cidr)
+            if not network.is_private or not 8 <= network.prefixlen <= 24:
+                raise ValueError(f"{region}: {cidr} must be a private (RFC 1918) network from /8 to /24")
+        return value
+
+    @field_validator("pod_cidr", "service_cidr")
+    @classmethod
+    def _cluster_range(cls, value: str) -> str:
+        network = _azure_cidr(value)
+        if not network.is_private or not 8 <= network.prefixlen <= 24:
+            raise ValueError("must be a private (RFC 1918) network from /8 to /24")
+        return value
+
+    def vnet_cidr_of(self, region: str) -> str | None:
+        """The VNet range of one region: the configured one, else the region's fixed default."""
+        if region in self.vnet_cidr:
+            return self.vnet_cidr[region]
+        octet = AZURE_DEFAULT_VNET_OCTETS.get(region)
+        return None if octet is None else f"10.{octet}.0.0/16"
+
+    def node_subnet_cidr_of(self, region: str) -> str | None:
+        """The node subnet of one region: the configured one, else the first /20 of its VNet."""
+        if region in self.node_subnet_cidr:
+            return self.node_subnet_cidr[region]
+        vnet = self.vnet_cidr_of(region)
+        if vnet is None:
+            return None
+        network = ipaddress.IPv4Network(vnet)
+        return str(next(network.subnets(new_prefix=20)) if network.prefixlen < 20 else network)
+
+    @property
+    def dns_service_ip(self) -> str:
+        """The cluster DNS address: the tenth address of the service range, as AKS defaults it."""
+        return str(ipaddress.IPv4Network(self.service_cidr).network_address + 10)
 
 
 class ExistingClusterSettings(_Model):
     name: str = Field(max_length=30)
     """Cluster key: prefixes every resource on it and names its outputs."""
-    context: str = Field(min_length=1)
+    context: str = Field(min_length=1, pattern=r"^\S+$")
     """kubeconfig context to use (never the current context implicitly)."""
     kubeconfig: str = "~/.kube/config"
     """Path of the kubeconfig file that holds `context`."""
@@ -387,6 +945,8 @@ class ClusterSpec:
     name: str
     cloud: str
     region: str
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+    """Minor version the cluster runs (or is expected to run, on a release channel)."""
 
 
 @dataclass(frozen=True)
@@ -427,10 +987,6 @@ SECTIONS: dict[str, Any] = {
     "app": AppSettings,
     "overrides": dict[str, ClusterOverride],
 }
-
-#: Cloud sections whose cluster component has not landed yet. Enabling one is a
-#: config error rather than a silent no-op.
-UNAVAILABLE_CLOUDS = {"aws": "EksCluster", "gcp": "GkeCluster", "azure": "AksCluster"}
 
 
 @dataclass(frozen=True)
@@ -473,12 +1029,17 @@ def _cluster_specs(
     aws: CloudSettings, gcp: CloudSettings, azure: CloudSettings, existing: tuple[ExistingClusterSettings, ...]
 ) -> list[ClusterSpec]:
     specs = [
-        ClusterSpec(f"{cloud}-{region}", cloud, region)
+        ClusterSpec(
+            f"{cloud}-{region}",
+            cloud,
+            region,
+            getattr(settings, "kubernetes_version", None) or DEFAULT_KUBERNETES_VERSION,
+        )
         for cloud, settings in (("aws", aws), ("gcp", gcp), ("azure", azure))
         if settings.enabled
         for region in settings.regions
     ]
-    specs += [ClusterSpec(e.name, "existing", e.region) for e in existing]
+    specs += [ClusterSpec(e.name, "existing", e.region, e.kubernetes_version) for e in existing]
     return specs
 
 
@@ -501,11 +1062,29 @@ def read_raw() -> dict[str, Any]:
 
 def load() -> StackConfig:
     """Read and validate the running stack's config (raises :class:`ConfigError`)."""
-    return parse(read_raw())
+    prefix = f"{NAMESPACE}:"
+    secret = {k[len(prefix) :] for k in runtime_config._SECRET_KEYS.get() if k.startswith(prefix)}
+    return parse(read_raw(), secret_keys=secret)
 
 
-def parse(raw: Mapping[str, Any]) -> StackConfig:
-    """Validate raw config (top-level key -> parsed value) into a :class:`StackConfig`."""
+def parse(raw: Mapping[str, Any], secret_keys: Collection[str] = ()) -> StackConfig:
+    """Validate raw config (top-level key -> parsed value) into a :class:`StackConfig`.
+
+    Values under `secret_keys` are never repeated in an error message.
+    """
+    try:
+        return _parse(raw)
+    except ConfigError as error:
+        if not secret_keys:
+            raise
+        masked = [
+            dataclasses.replace(i, value="[secret]") if re.split(r"[.\[]", i.path)[0] in secret_keys else i
+            for i in error.issues
+        ]
+        raise ConfigError(masked) from None
+
+
+def _parse(raw: Mapping[str, Any]) -> StackConfig:
     issues: list[ConfigIssue] = []
     for key in raw:
         if key not in SECTIONS:
@@ -538,16 +1117,7 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
     for cloud, settings in cloud_sections.items():
         if settings is None or not settings.enabled:
             continue
-        if cloud in UNAVAILABLE_CLOUDS:
-            issues.append(
-                ConfigIssue(
-                    f"{cloud}.enabled",
-                    True,
-                    f"must be false: the {UNAVAILABLE_CLOUDS[cloud]} component is not part of this "
-                    "release yet; use `existing` clusters meanwhile",
-                )
-            )
-        elif not settings.regions:
+        if not settings.regions:
             issues.append(ConfigIssue(f"{cloud}.regions", [], "must list at least one region when enabled"))
 
     existing = sections["existing"]
@@ -556,6 +1126,12 @@ def parse(raw: Mapping[str, Any]) -> StackConfig:
     if all(s is not None for s in cloud_sections.values()) and existing is not None:
         specs = _cluster_specs(cloud_sections["aws"], cloud_sections["gcp"], cloud_sections["azure"], tuple(existing))
         _check_clusters(specs, existing, overrides, issues)
+    if cloud_sections["aws"] is not None and cloud_sections["aws"].enabled:
+        _check_aws(cloud_sections["aws"], environment, issues)
+    if cloud_sections["azure"] is not None and cloud_sections["azure"].enabled:
+        _check_azure(cloud_sections["azure"], environment, issues)
+    if cloud_sections["gcp"] is not None and cloud_sections["gcp"].enabled:
+        _check_gcp(cloud_sections["gcp"], environment, app, issues)
     if app is not None:
         _check_app(app, "app", issues)
         if overrides:
@@ -697,6 +1273,148 @@ def _check_clusters(
             )
 
 
+def _check_azure(azure: AzureSettings, environment: Environment, issues: list[ConfigIssue]) -> None:
+    """Cross-field rules of `multicloud:azure`: who administers, who reaches the API, ranges that never overlap."""
+    if not azure.admin_group_object_ids:
+        issues.append(
+            ConfigIssue(
+                "azure.adminGroupObjectIds",
+                [],
+                "must name at least one Entra ID group: local accounts are disabled, so only these groups administer",
+            )
+        )
+    if environment is Environment.PROD:
+        if not azure.api_allowed_cidrs:
+            issues.append(
+                ConfigIssue("azure.apiAllowedCidrs", [], "required in prod: the ranges allowed to reach the API server")
+            )
+        for index, cidr in enumerate(azure.api_allowed_cidrs):
+            if ipaddress.IPv4Network(cidr).prefixlen == 0:
+                issues.append(
+                    ConfigIssue(
+                        f"azure.apiAllowedCidrs[{index}]", cidr, "must not open the API server to everyone in prod"
+                    )
+                )
+    for pool in ("system_pool", "user_pool"):
+        settings: AzurePoolSettings = getattr(azure, pool)
+        if settings.min_count > settings.max_count:
+            key = f"azure.{to_camel(pool)}.minCount"
+            issues.append(ConfigIssue(key, settings.min_count, f"must not exceed maxCount ({settings.max_count})"))
+    pods, services = ipaddress.IPv4Network(azure.pod_cidr), ipaddress.IPv4Network(azure.service_cidr)
+    if pods.overlaps(services):
+        issues.append(ConfigIssue("azure.serviceCidr", azure.service_cidr, f"must not overlap podCidr ({pods})"))
+    vnets: dict[str, ipaddress.IPv4Network] = {}
+    for region in azure.regions:
+        vnet_text = azure.vnet_cidr_of(region)
+        if vnet_text is None:
+            issues.append(
+                ConfigIssue(
+                    f"azure.vnetCidr.{region}",
+                    None,
+                    "required: the region has no default VNet range; set a private /8 to /24 network",
+                )
+            )
+            continue
+        vnet = ipaddress.IPv4Network(vnet_text)
+        subnet_text = azure.node_subnet_cidr_of(region)
+        if subnet_text is not None and not ipaddress.IPv4Network(subnet_text).subnet_of(vnet):
+            issues.append(
+                ConfigIssue(
+                    f"azure.nodeSubnetCidr.{region}", subnet_text, f"must lie inside the region's VNet ({vnet})"
+                )
+            )
+        for other, network in vnets.items():
+            if vnet.overlaps(network):
+                issues.append(
+                    ConfigIssue(
+                        f"azure.vnetCidr.{region}", vnet_text, f"must not overlap the VNet of {other} ({network})"
+                    )
+                )
+        for key, network in (("podCidr", pods), ("serviceCidr", services)):
+            if vnet.overlaps(network):
+                issues.append(
+                    ConfigIssue(f"azure.vnetCidr.{region}", vnet_text, f"must not overlap azure.{key} ({network})")
+                )
+        vnets[region] = vnet
+
+
+def _check_gcp(gcp: GcpSettings, environment: Environment, app: AppSettings | None, issues: list[ConfigIssue]) -> None:
+    """Rules across GCP fields: project, ranges of every region, node bounds, control-plane access in prod."""
+    if gcp.project is None:
+        issues.append(
+            ConfigIssue("gcp.project", _MISSING, "required when gcp.enabled is true: the project id of the clusters")
+        )
+    for region in gcp.ranges:
+        if region not in gcp.regions:
+            issues.append(
+                ConfigIssue(
+                    f"gcp.ranges.{region}",
+                    gcp.ranges[region].model_dump(by_alias=True, exclude_none=True),
+                    f"names no region of gcp.regions {gcp.regions}",
+                )
+            )
+    taken: dict[str, ipaddress.IPv4Network] = {}
+    for region in gcp.regions:
+        ranges = gcp.ranges_of(region)
+        if ranges is None:
+            issues.append(
+                ConfigIssue(
+                    f"gcp.ranges.{region}",
+                    _MISSING,
+                    "required: this region has no default ranges; set subnet, pods and services",
+                )
+            )
+            continue
+        for kind in ("subnet", "pods", "services"):
+            cidr = str(getattr(ranges, kind))
+            network = ipaddress.IPv4Network(cidr)
+            path = f"gcp.ranges.{region}.{kind}"
+            clashes = [f"{other} ({net})" for other, net in taken.items() if network.overlaps(net)]
+            if clashes:
+                issues.append(
+                    ConfigIssue(
+                        path, cidr, f"must not overlap {', '.join(clashes)}: ranges never overlap across regions"
+                    )
+                )
+            taken[path] = network
+    if gcp.nodes.min_per_zone > gcp.nodes.max_per_zone:
+        issues.append(
+            ConfigIssue(
+                "gcp.nodes.minPerZone",
+                gcp.nodes.min_per_zone,
+                f"must not exceed nodes.maxPerZone ({gcp.nodes.max_per_zone})",
+            )
+        )
+    window = gcp.maintenance_window
+    if window.end <= window.start:
+        issues.append(
+            ConfigIssue(
+                "gcp.maintenanceWindow.end", window.end, f"must be after maintenanceWindow.start ({window.start})"
+            )
+        )
+    if gcp.managed_certificate and app is not None and app.host is None:
+        issues.append(
+            ConfigIssue("gcp.managedCertificate", True, "needs app.host: a Google-managed certificate is for one host")
+        )
+    if environment is Environment.PROD:
+        if not gcp.master_authorized_cidrs:
+            issues.append(
+                ConfigIssue(
+                    "gcp.masterAuthorizedCidrs",
+                    [],
+                    "required in prod: the networks (office, VPN, CI) that may reach the control plane",
+                )
+            )
+        if any(ipaddress.IPv4Network(c).prefixlen == 0 for c in gcp.master_authorized_cidrs):
+            issues.append(
+                ConfigIssue(
+                    "gcp.masterAuthorizedCidrs",
+                    gcp.master_authorized_cidrs,
+                    "must not contain 0.0.0.0/0 in prod: name the networks",
+                )
+            )
+
+
 def _check_app(app: AppSettings, path: str, issues: list[ConfigIssue]) -> None:
     if app.replicas > app.max_replicas:
         issues.append(
@@ -724,3 +1442,53 @@ def _check_override(app: AppSettings, cluster: str, override: ClusterOverride, i
                 f"must not exceed maxReplicas ({merged.max_replicas}) on this cluster",
             )
         )
+
+
+def _check_aws(aws: AwsSettings, environment: Environment, issues: list[ConfigIssue]) -> None:
+    """Rules across AWS fields: CIDRs per region, node bounds, who may reach the API in prod."""
+    for region in aws.vpc_cidr:
+        if region not in aws.regions:
+            issues.append(
+                ConfigIssue(
+                    f"aws.vpcCidr.{region}", aws.vpc_cidr[region], f"names no region of aws.regions {aws.regions}"
+                )
+            )
+    networks: dict[str, ipaddress.IPv4Network] = {}
+    for region in aws.regions:
+        cidr = aws.vpc_cidr_of(region)
+        if cidr is None:
+            issues.append(ConfigIssue(f"aws.vpcCidr.{region}", None, "required: this region has no default VPC CIDR"))
+            continue
+        network = ipaddress.IPv4Network(cidr)
+        for other, taken in networks.items():
+            if network.overlaps(taken):
+                issues.append(
+                    ConfigIssue(
+                        f"aws.vpcCidr.{region}",
+                        cidr,
+                        f"must not overlap the VPC of {other} ({taken}): regions may be peered later",
+                    )
+                )
+        networks[region] = network
+    if aws.nodes.min_size > aws.nodes.max_size:
+        issues.append(
+            ConfigIssue(
+                "aws.nodes.minSize", aws.nodes.min_size, f"must not exceed nodes.maxSize ({aws.nodes.max_size})"
+            )
+        )
+    if environment is Environment.PROD:
+        if not aws.api_allowed_cidrs:
+            issues.append(
+                ConfigIssue(
+                    "aws.apiAllowedCidrs", [], "required in prod: the networks (office, VPN, CI) that may reach the API"
+                )
+            )
+        open_to_all = [c for c in aws.api_allowed_cidrs if ipaddress.IPv4Network(c).prefixlen == 0]
+        if open_to_all:
+            issues.append(
+                ConfigIssue(
+                    "aws.apiAllowedCidrs",
+                    aws.api_allowed_cidrs,
+                    "must not contain 0.0.0.0/0 in prod: name the networks",
+                )
+            )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from stacks.config import ConfigError
 from tools.engine import PROJECT_DIR, Plan, evaluate
 
 STACKS = ("dev", "staging", "prod")
@@ -26,6 +27,19 @@ def write_stack(tmp_path: Path, values: dict[str, Any], name: str = "test") -> P
     path = tmp_path / f"Pulumi.{name}.yaml"
     path.write_text(yaml.safe_dump({"config": {f"multicloud:{k}": v for k, v in values.items()}}))
     return path
+
+
+def evaluate_failing(stack: str, config_file: Path) -> tuple[ConfigError | None, Plan]:
+    """Run the program; return its ConfigError (None if it succeeded) and what it registered either way.
+
+    Any other exception propagates: a config mistake must never surface as one.
+    """
+    plan = Plan(stack=stack)
+    try:
+        evaluate(stack, config_file=config_file, into=plan)
+    except ConfigError as error:
+        return error, plan
+    return None, plan
 
 
 _CACHE: dict[str, Plan] = {}

@@ -197,7 +197,8 @@ def test_network_policy_admits_only_the_app_port_from_the_ingress_controller(dev
 def test_prod_namespace_is_protected_and_dev_is_not(dev: Plan, prod: Plan) -> None:
     assert one(dev, NAMESPACE).protect is False
     assert {r.protect for r in prod.of_type(NAMESPACE)} == {True}
-    assert not [r for r in prod if r.protect and r.type != NAMESPACE]
+    app_objects = [r for r in prod if any(a.type == "multicloud:index:KubernetesApp" for a in prod.ancestors(r))]
+    assert [r.name for r in app_objects if r.protect and r.type != NAMESPACE] == []
 
 
 def _app_on(contract: IngressContract, ready: bool = True) -> Plan:

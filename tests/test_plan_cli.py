@@ -42,13 +42,23 @@ def test_json_lists_every_resource_with_the_contract_fields() -> None:
     for resource in doc["resources"]:
         assert {"urn", "type", "name", "parent", "provider", "dependencies", "inputs", "protect"} <= resource.keys()
     protected = {r["name"] for r in doc["resources"] if r["protect"]}
-    assert protected == {"onprem-dc1-app-namespace", "onprem-dc2-app-namespace"}
+    assert {"onprem-dc1-app-namespace", "onprem-dc2-app-namespace", "aws-us-west-2-cluster"} <= protected
+    assert not any(r["name"].endswith("-app-deployment") for r in doc["resources"] if r["protect"])
 
 
 def test_render_writes_plain_manifests_per_cluster(tmp_path: Path) -> None:
     result = plan("--stack", "prod", "--render", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["onprem-dc1", "onprem-dc2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "aws-eu-west-1",
+        "aws-us-west-2",
+        "azure-northeurope",
+        "azure-westeurope",
+        "gcp-europe-west1",
+        "gcp-us-east1",
+        "onprem-dc1",
+        "onprem-dc2",
+    ]
     deployment = yaml.safe_load((tmp_path / "onprem-dc1" / "deployment-hello.yaml").read_text())
     assert deployment["apiVersion"] == "apps/v1"
     port = deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]

@@ -53,8 +53,8 @@ def load_config(
     if not path.exists():
         raise FileNotFoundError(f"no stack file {path} (create it, or pass --config-file)")
     stack_doc = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(stack_doc, dict):
-        raise ValueError(f"{path}: a stack file is a YAML mapping with a `config:` key")
+    if not isinstance(stack_doc, dict) or not isinstance(stack_doc.get("config") or {}, dict):
+        raise ValueError(f"{path}: a stack file is a YAML mapping whose `config:` is a mapping of keys to values")
 
     values: dict[str, Any] = {}
     for key, declared in (project.get("config") or {}).items():
@@ -62,7 +62,7 @@ def load_config(
             declared = declared.get("value", declared.get("default"))
         values[_qualify(name, key)] = declared
     for key, value in (stack_doc.get("config") or {}).items():
-        values[_qualify(name, key)] = value
+        values[_qualify(name, str(key))] = value
 
     config: dict[str, str] = {}
     secrets: list[str] = []
@@ -87,8 +87,10 @@ def _config_string(value: Any) -> tuple[str, bool]:
         return ("true" if value else "false"), False
     if isinstance(value, (int, float)):
         return str(value), False
+    if not isinstance(value, (dict, list)):
+        return str(value), False  # dates and other YAML scalars: the text the CLI would pass
     scrubbed, secret = _scrub_secure(value)
-    return json.dumps(scrubbed), secret
+    return json.dumps(scrubbed, default=str), secret
 
 
 def _scrub_secure(value: Any) -> tuple[Any, bool]:
