@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.cluster import ClusterComponent, ClusterTarget, IngressContract
+from components.cluster import ClusterComponent, ClusterTarget, IngressContract, exec_kubeconfig
 from stacks.config import AwsCapacityType, AwsMode, aws_arm64
 
 # --------------------------------------------------------------------------- cloud facts
@@ -693,37 +693,8 @@ class EksCluster(ClusterComponent):
         token_args += ["--cluster-name", cluster.name, "--region", region]
         if args.get("assume_role_arn"):
             token_args += ["--role-arn", str(args["assume_role_arn"])]
-        kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
-            pulumi.Output.json_dumps(
-                {
-                    "apiVersion": "v1",
-                    "kind": "Config",
-                    "clusters": [
-                        {
-                            "name": name,
-                            "cluster": {
-                                "server": cluster.endpoint,
-                                "certificate-authority-data": cluster.certificate_authority.data,
-                            },
-                        }
-                    ],
-                    "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-                    "current-context": name,
-                    "users": [
-                        {
-                            "name": name,
-                            "user": {
-                                "exec": {
-                                    "apiVersion": "client.authentication.k8s.io/v1beta1",
-                                    "command": "aws",
-                                    "args": token_args,
-                                    "interactiveMode": "Never",
-                                }
-                            },
-                        }
-                    ],
-                }
-            )
+        kubeconfig = exec_kubeconfig(
+            name, cluster.endpoint, cluster.certificate_authority.data, {"command": "aws", "args": token_args}
         )
         # The ARN names the cluster for good; `createdAt` changes only when the cluster is
         # replaced (same name, same ARN), and then the provider must be replaced with it.

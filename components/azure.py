@@ -14,7 +14,6 @@ AKS Automatic SKU bring node provisioning, networking and hardening.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Sequence
 from typing import Any, Literal, TypedDict
@@ -23,7 +22,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, containerservice, monitor, network, operationalinsights, resources
 
-from components.cluster import ClusterComponent, ClusterTarget, IngressContract
+from components.cluster import ClusterComponent, ClusterTarget, IngressContract, exec_kubeconfig
 
 #: Application id of the AKS AAD server app (Azure Kubernetes Service AAD Server):
 #: the audience of every Entra ID token an AKS API server accepts.
@@ -50,7 +49,6 @@ IMAGE_CLEANER_INTERVAL_HOURS = 168
 CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
 CONTAINER_INSIGHTS_EXTENSION = "ContainerInsights"
 #: Exec credential API version that kubelogin speaks.
-EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 
 _CA_DATA_RE = re.compile(r"certificate-authority-data:\s*(\S+)")
 
@@ -282,11 +280,16 @@ class AksCluster(ClusterComponent):
             opts=pulumi.InvokeOutputOptions(parent=self, provider=azure),
         )
         ca_data = credentials.kubeconfigs.apply(lambda configs: _ca_data(configs[0].value))
-        login = args["kubelogin_mode"]
-        text: pulumi.Output[str] = pulumi.Output.all(cluster.fqdn, ca_data).apply(
-            lambda parts: _kubeconfig(name, parts[0], parts[1], login)
+        kubeconfig = exec_kubeconfig(
+            name,
+            pulumi.Output.format("https://{0}:443", cluster.fqdn),
+            ca_data,
+            {
+                "command": "kubelogin",
+                "args": ["get-token", "--login", args["kubelogin_mode"], "--server-id", AKS_AAD_SERVER_ID],
+                "provideClusterInfo": False,
+            },
         )
-        kubeconfig: pulumi.Output[str] = pulumi.Output.secret(text)
         provider = self._kubernetes_provider(name, kubeconfig=kubeconfig, cluster_identifier=cluster.id)
 
         self.cluster_id = cluster.id
@@ -422,34 +425,3 @@ def _ca_data(encoded_kubeconfig: str) -> str:
     if match is None:
         raise ValueError("the AKS user kubeconfig has no certificate-authority-data")
     return match[1]
-
-
-def _kubeconfig(name: str, fqdn: str, ca_data: str, login: str) -> str:
-    """A kubeconfig from stable fields with `kubelogin` exec auth: no token is ever stored."""
-    user = f"{name}-entra"
-    return json.dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {"name": name, "cluster": {"server": f"https://{fqdn}:443", "certificate-authority-data": ca_data}}
-            ],
-            "users": [
-                {
-                    "name": user,
-                    "user": {
-                        "exec": {
-                            "apiVersion": EXEC_API_VERSION,
-                            "command": "kubelogin",
-                            "args": ["get-token", "--login", login, "--server-id", AKS_AAD_SERVER_ID],
-                            "interactiveMode": "Never",
-                            "provideClusterInfo": False,
-                        }
-                    },
-                }
-            ],
-            "contexts": [{"name": name, "context": {"cluster": name, "user": user}}],
-            "current-context": name,
-        },
-        indent=2,
-    )

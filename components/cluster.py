@@ -13,6 +13,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+#: The exec credential API every supported kubectl and Kubernetes provider speaks.
+EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
+
 
 @dataclass(frozen=True)
 class IngressContract:
@@ -52,6 +55,34 @@ class ClusterTarget:
     """How the app's Ingress is exposed here."""
     ready: Sequence[pulumi.Resource] = ()
     """Resources workloads must wait for (node pools, ingress class, add-ons)."""
+
+
+def exec_kubeconfig(
+    name: str, server: pulumi.Input[str], ca_data: pulumi.Input[str | None], exec_spec: Mapping[str, Any]
+) -> pulumi.Output[str]:
+    """A kubeconfig built from stable fields only, with exec-plugin auth.
+
+    No token or key is ever stored: the plugin (`aws`, `gke-gcloud-auth-plugin`,
+    `kubelogin`) fetches a short-lived one each time. `exec_spec` holds the
+    command, its args and hints. The result is always a secret.
+    """
+    return pulumi.Output.secret(
+        pulumi.Output.json_dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": name, "cluster": {"server": server, "certificate-authority-data": ca_data}}],
+                "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+                "current-context": name,
+                "users": [
+                    {
+                        "name": name,
+                        "user": {"exec": {"apiVersion": EXEC_API_VERSION, "interactiveMode": "Never", **exec_spec}},
+                    }
+                ],
+            }
+        )
+    )
 
 
 class ClusterComponent(pulumi.ComponentResource):

@@ -21,7 +21,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_gcp as gcp
 
-from components.cluster import ClusterComponent, ClusterTarget, IngressContract
+from components.cluster import ClusterComponent, ClusterTarget, IngressContract, exec_kubeconfig
 from stacks.config import GcpMode, GcpReleaseChannel
 
 #: APIs the clusters need. Enabled per cluster and never disabled on destroy:
@@ -384,8 +384,15 @@ class GkeCluster(ClusterComponent):
             ready.append(certificate)
 
         self.endpoint = cluster.endpoint
-        self.kubeconfig = pulumi.Output.secret(
-            _kubeconfig(name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate)
+        self.kubeconfig = exec_kubeconfig(
+            name,
+            pulumi.Output.concat("https://", cluster.endpoint),
+            cluster.master_auth.cluster_ca_certificate,
+            {
+                "command": AUTH_PLUGIN,
+                "installHint": f"Install {AUTH_PLUGIN}: gcloud components install {AUTH_PLUGIN}",
+                "provideClusterInfo": True,
+            },
         )
         k8s_provider = self._kubernetes_provider(
             name,
@@ -409,35 +416,3 @@ class GkeCluster(ClusterComponent):
             ready=tuple(ready),
         )
         self.register_outputs({"kubeconfig": self.kubeconfig, "endpoint": self.endpoint})
-
-
-def _kubeconfig(name: str, endpoint: pulumi.Input[str], ca: pulumi.Input[str | None]) -> pulumi.Output[str]:
-    """A kubeconfig from stable fields only; the token comes from the exec plugin at run time."""
-    return pulumi.Output.json_dumps(
-        {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {
-                    "name": name,
-                    "cluster": {"server": pulumi.Output.concat("https://", endpoint), "certificate-authority-data": ca},
-                }
-            ],
-            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-            "current-context": name,
-            "users": [
-                {
-                    "name": name,
-                    "user": {
-                        "exec": {
-                            "apiVersion": "client.authentication.k8s.io/v1beta1",
-                            "command": AUTH_PLUGIN,
-                            "installHint": f"Install {AUTH_PLUGIN}: gcloud components install {AUTH_PLUGIN}",
-                            "provideClusterInfo": True,
-                            "interactiveMode": "Never",
-                        }
-                    },
-                }
-            ],
-        }
-    )

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,8 @@ from components.aws import (
     NODE_POLICIES,
 )
 from stacks.config import AWS_DEFAULT_VPC_OCTETS, AwsMode, ConfigError, parse
-from tools.engine import PROJECT_DIR, Plan, Resource, evaluate
+from tests import checkov
+from tools.engine import Plan, Resource, evaluate
 from tools.tfplan import to_terraform_plan
 
 STACKS_DIR = Path(__file__).parent / "stacks"
@@ -687,12 +686,6 @@ def test_default_vpc_cidrs_never_overlap_across_regions() -> None:
 # --------------------------------------------------------------------------- checkov
 
 
-def _checkov() -> str:
-    binary = os.environ.get("CHECKOV", str(PROJECT_DIR / ".venv-checkov" / "bin" / "checkov"))
-    assert Path(binary).exists(), f"checkov not found at {binary}: run `make setup` (the scan is part of the tests)"
-    return binary
-
-
 def test_checkov_terraform_plan_scan_passes_and_runs_the_eks_checks(
     plans: Callable[[str], Plan], tmp_path: Path
 ) -> None:
@@ -701,34 +694,16 @@ def test_checkov_terraform_plan_scan_passes_and_runs_the_eks_checks(
         path = tmp_path / f"{stack}.json"
         path.write_text(json.dumps(to_terraform_plan(plans(stack), TERRAFORM_TYPES, TERRAFORM_RENAMES)))
         files += ["-f", str(path)]
-    result = subprocess.run(
-        [
-            _checkov(),
-            "--framework",
-            "terraform_plan",
-            "--skip-download",
-            "--output",
-            "json",
-            "--compact",
-            *files,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    report = json.loads(result.stdout)
-    report = report if isinstance(report, dict) else next(r for r in report if r["check_type"] == "terraform_plan")
-    failures = report["results"]["failed_checks"]
+    results = checkov.scan("terraform_plan", files)
+    failures = results["failed_checks"]
     unexpected = [
         f"{c['check_id']} {c['resource']}: {c['check_name']}"
         for c in failures
         if c["check_id"] not in SKIP_CHECKS or c["resource"].split(".", 1)[0] != SKIP_CHECKS[c["check_id"]][0]
     ]
     assert unexpected == [], "\n".join(unexpected)
-    assert report["summary"]["parsing_errors"] == 0
     passed: dict[str, set[str]] = {}
-    for check in report["results"]["passed_checks"]:
+    for check in results["passed_checks"]:
         passed.setdefault(check["resource"].split(".", 1)[0], set()).add(check["check_id"])
     for tf_type, checks in EXPECTED_CHECKS.items():
         missing = {cid: why for cid, why in checks.items() if cid not in passed.get(tf_type, set())}

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +19,10 @@ import pytest
 
 from components.azure import AKS_AAD_SERVER_ID, NETWORK_CONTRIBUTOR_ROLE
 from stacks.config import ConfigError, parse
+from tests import checkov
 from tests.conftest import write_stack
 from tools.armtemplate import AZURE_TYPES, api_version, to_arm_template
-from tools.engine import PROJECT_DIR, Plan, Resource, evaluate
+from tools.engine import Plan, Resource, evaluate
 from tools.mocks import FAKE_CA_DATA
 
 STACKS_DIR = Path(__file__).parent / "stacks"
@@ -640,28 +639,13 @@ def test_arm_api_versions_come_from_the_installed_sdk_modules() -> None:
 # --------------------------------------------------------------------------- checkov
 
 
-def _checkov() -> str:
-    binary = os.environ.get("CHECKOV", str(PROJECT_DIR / ".venv-checkov" / "bin" / "checkov"))
-    assert Path(binary).exists(), f"checkov not found at {binary}: run `make setup` (the scan is part of the tests)"
-    return binary
-
-
 @pytest.mark.parametrize("mode", ["standard", "automatic"])
 def test_checkov_arm_scan_runs_the_aks_checks_and_fails_only_accepted_ones(
     standard: Plan, automatic: Plan, mode: str, tmp_path: Path
 ) -> None:
     plan = standard if mode == "standard" else automatic
     (tmp_path / "template.json").write_text(json.dumps(to_arm_template(plan), indent=2))
-    result = subprocess.run(
-        [_checkov(), "--framework", "arm", "--skip-download", "-d", str(tmp_path), "-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    report = json.loads(result.stdout)
-    report = report[0] if isinstance(report, list) else report
-    results = report["results"]
+    results = checkov.scan("arm", ["-d", str(tmp_path)])
     passed = {c["check_id"] for c in results["passed_checks"]}
     failed = {c["check_id"] for c in results["failed_checks"]}
     accepted = ACCEPTED_FAILURES[mode]

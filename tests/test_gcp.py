@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,8 @@ from components.gcp import (
     PROJECT_SERVICES,
 )
 from stacks.config import GCP_DEFAULT_RANGE_SLOTS, ConfigError, parse
-from tools.engine import PROJECT_DIR, Plan, Resource, evaluate
+from tests import checkov
+from tools.engine import Plan, Resource, evaluate
 from tools.mocks import FAKE_CA_DATA
 from tools.tfplan import to_terraform_plan
 
@@ -612,12 +612,6 @@ def test_a_bad_gcp_config_registers_no_resource(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- checkov
 
 
-def _checkov() -> str:
-    binary = os.environ.get("CHECKOV", str(PROJECT_DIR / ".venv-checkov" / "bin" / "checkov"))
-    assert Path(binary).exists(), f"checkov not found at {binary}: set CHECKOV or create .venv-checkov"
-    return binary
-
-
 def test_translation_covers_every_recorded_gcp_resource_and_renamed_block(standard: Plan, prod: Plan) -> None:
     recorded = {r.type for p in (standard, prod) for r in p if r.type.startswith("gcp:")}
     assert recorded == set(TF_TYPES)
@@ -636,18 +630,11 @@ def _scan(plan: Plan, directory: Path, skips: dict[str, str]) -> subprocess.Pope
     directory.mkdir()
     path = directory / "tfplan.json"
     path.write_text(json.dumps(to_terraform_plan(plan, TF_TYPES, TF_RENAMES)))
-    command = [_checkov(), "--framework", "terraform_plan", "--skip-download", "-f", str(path), "-o", "json"]
-    command += ["--skip-check", ",".join(sorted(skips))]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return checkov.start("terraform_plan", ["-f", str(path)], skips)
 
 
 def _report(process: subprocess.Popen[str]) -> dict[str, Any]:
-    out, err = process.communicate(timeout=300)
-    assert out.strip(), f"checkov printed nothing (exit {process.returncode}): {err[-2000:]}"
-    report = json.loads(out)
-    report = report[0] if isinstance(report, list) else report
-    assert report["check_type"] == "terraform_plan"
-    return report["results"]
+    return checkov.results(process, "terraform_plan")
 
 
 def test_checkov_terraform_plan_scan_is_clean_and_ran_the_gke_checks(

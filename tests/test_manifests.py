@@ -37,8 +37,9 @@ from referencing import Registry
 from referencing import Resource as SchemaResource
 
 from stacks.config import KUBERNETES_VERSIONS, parse
+from tests import checkov as checkov_runner
 from tests.conftest import STACKS, stack_config
-from tools.engine import PROJECT_DIR, Plan
+from tools.engine import Plan
 from tools.plan import render
 
 
@@ -302,20 +303,6 @@ class CheckovRun:
         return list(self.report["results"][f"{outcome}_checks"])
 
 
-def _checkov_binary() -> str:
-    """$CHECKOV, else the project's checkov virtualenv; a missing checkov fails, never skips."""
-    candidates = [Path(os.environ["CHECKOV"])] if os.environ.get("CHECKOV") else []
-    candidates.append(PROJECT_DIR / ".venv-checkov" / "bin" / "checkov")
-    for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    pytest.fail(
-        f"checkov not found (tried {', '.join(map(str, candidates))}): run `make setup` "
-        "or point $CHECKOV at a checkov binary",
-        pytrace=False,
-    )
-
-
 def _offline_env(work: Path, log: Path) -> dict[str, str]:
     """checkov's environment: nothing from the caller's checkov setup, the network guard on.
 
@@ -339,7 +326,7 @@ def _offline_env(work: Path, log: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def checkov(rendered: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, CheckovRun]:
     """One offline checkov scan per stack, run side by side."""
-    binary = _checkov_binary()
+    binary = checkov_runner.binary()
     work = tmp_path_factory.mktemp("checkov")
     commands = {stack: _checkov_command(binary, rendered[stack]) for stack in STACKS}
     processes: dict[str, subprocess.Popen[bytes]] = {}
