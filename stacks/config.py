@@ -30,8 +30,8 @@ NAMESPACE = "multicloud"
 
 #: Kubernetes minor versions the manifests are validated against and that a
 #: cluster may declare. Clusters that do not say are taken to run the default.
-KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34", "1.35", "1.36")
-DEFAULT_KUBERNETES_VERSION = "1.34"
+KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
+DEFAULT_KUBERNETES_VERSION = "1.35"
 
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS_LABEL_RE = re.compile(rf"^{_DNS_LABEL}\Z")
@@ -391,7 +391,10 @@ class CloudSettings(_Model):
 
 #: Kubernetes minors in EKS standard support today (extended support costs
 #: six times as much per cluster hour): the versions an EKS cluster may declare.
-EKS_KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34", "1.35")
+#: As of 2026-12: 1.34 left standard support on 2026-12-02, 1.35 keeps it until
+#: 2027-03. Add a minor here when EKS ships it, drop one when its support ends.
+#: (checkov 3.3.30's CKV_AWS_339 still stops at 1.35, so the scanned test stacks use 1.35.)
+EKS_KUBERNETES_VERSIONS = ("1.35", "1.36")
 
 #: Second octet of the default VPC CIDR (`10.<n>.0.0/16`) of each AWS region:
 #: fixed per region, so default CIDRs never overlap and never move when the

@@ -367,7 +367,7 @@ def test_all_control_plane_logs_go_to_an_encrypted_log_group_with_retention(plan
     assert group.urn in eks.dependencies, "created before EKS creates it without retention"
 
 
-@pytest.mark.parametrize(("stack", "version"), [("aws-auto", "1.34"), ("aws-prod", "1.33")])
+@pytest.mark.parametrize(("stack", "version"), [("aws-auto", "1.35"), ("aws-prod", "1.35")])
 def test_standard_support_upgrade_policy_and_version(plans: Callable[[str], Plan], stack: str, version: str) -> None:
     plan = plans(stack)
     for eks in plan.of_type(CLUSTER):
