@@ -124,6 +124,9 @@ class Resource:
     protect: bool
     ignore_changes: list[str]
     custom: bool
+    delete_before_replace: bool = False
+    retain_on_delete: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -137,6 +140,9 @@ class Resource:
             "inputs": redact(self.inputs, self.secret_paths),
             "protect": self.protect,
             "ignoreChanges": self.ignore_changes,
+            "deleteBeforeReplace": self.delete_before_replace,
+            "retainOnDelete": self.retain_on_delete,
+            "replaceOnChanges": self.replace_on_changes,
         }
 
 
@@ -244,6 +250,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 ignore_changes=list(request.ignoreChanges),
                 custom=bool(request.custom),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                retain_on_delete=bool(request.retainOnDelete),
+                replace_on_changes=list(request.replaceOnChanges),
             )
         )
         return response
