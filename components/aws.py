@@ -7,7 +7,8 @@ its access entries, then the nodes of its mode:
 
 * `auto`: EKS Auto Mode. AWS runs the nodes (built-in node pools), the load
   balancer controller and the EBS driver; we add the `IngressClassParams` and
-  `IngressClass` of its built-in ALB controller.
+  `IngressClass` of its built-in ALB controller, and turn on NetworkPolicy
+  enforcement (off by default in both modes).
 * `standard`: a managed node group on AL2023 from a hardened launch template,
   the EKS add-ons, and the AWS Load Balancer Controller (Helm, Pod Identity).
 
@@ -68,6 +69,10 @@ ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 ADDONS_AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
 #: Service account of the EBS CSI controller, bound to its IAM role through Pod Identity.
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
+#: Add-on configuration: the VPC CNI enforces NetworkPolicies only when asked (off by default).
+ADDON_CONFIGURATION = {"vpc-cni": {"enableNetworkPolicy": "true"}}
+#: Auto Mode enforces NetworkPolicies only once this ConfigMap exists (kube-system/amazon-vpc-cni).
+AUTO_NETWORK_POLICY_CONFIG = {"enable-network-policy-controller": "true"}
 
 #: AL2023 AMI types of managed node groups, by CPU architecture.
 AMI_TYPES = {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
@@ -95,18 +100,29 @@ ALB_INGRESS_ANNOTATIONS = {
 #: Ingress annotation that carries the app's readiness path to the ALB health check.
 ALB_HEALTH_CHECK_PATH_ANNOTATION = "alb.ingress.kubernetes.io/healthcheck-path"
 
+#: Zone letters of regions that do not offer `a`, `b`, `c` to every account (ap-northeast-1b
+#: is closed to newer accounts). Other regions use `abc`.
+ZONE_LETTERS: Mapping[str, str] = {"ap-northeast-1": "acd"}
+
 #: Subnet tags load balancers and Auto Mode discover subnets by.
 PUBLIC_SUBNET_ROLE = {"kubernetes.io/role/elb": "1"}
 PRIVATE_SUBNET_ROLE = {"kubernetes.io/role/internal-elb": "1"}
 
 
+#: Region prefixes of the partitions other than `aws` (the isolated ones are `us-iso-`, `us-isob-`, ...).
+PARTITIONS = {
+    "us-gov-": "aws-us-gov",
+    "cn-": "aws-cn",
+    "us-iso-": "aws-iso",
+    "us-isob-": "aws-iso-b",
+    "eu-isoe-": "aws-iso-e",
+    "us-isof-": "aws-iso-f",
+}
+
+
 def partition(region: str) -> str:
-    """The AWS partition of a region (`aws`, `aws-us-gov`, `aws-cn`)."""
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws"
+    """The AWS partition of a region (`aws`, `aws-us-gov`, `aws-cn`, `aws-iso`, ...)."""
+    return next((part for prefix, part in PARTITIONS.items() if region.startswith(prefix)), "aws")
 
 
 def _managed_policy(part: str, name: str) -> str:
@@ -353,6 +369,11 @@ def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
     return [str(n) for n in quarters[:zones]], [str(n) for n in public[:zones]]
 
 
+def principal_key(arn: str) -> str:
+    """Resource-name key of an IAM principal: `arn:aws:iam::1:role/ci/deployer` -> `role-ci-deployer`."""
+    return arn.split(":", 5)[5].replace("/", "-")
+
+
 def ami_type(instance_types: Sequence[str]) -> str:
     """AL2023 AMI type for the instance types: Graviton families (`m7g`, `c6gn`, `t4g`) are arm64."""
     return AMI_TYPES["arm64" if instance_types and all(aws_arm64(t) for t in instance_types) else "x86_64"]
@@ -367,7 +388,7 @@ class EksClusterArgs(TypedDict):
     mode: AwsMode
     """`auto` (EKS Auto Mode) or `standard` (managed node group + add-ons + Load Balancer Controller)."""
     kubernetes_version: str
-    """Kubernetes minor version (`1.34`)."""
+    """Kubernetes minor version (`1.35`), one EKS supports in standard support."""
     vpc_cidr: str
     """CIDR of the cluster's dedicated VPC."""
     availability_zones: int
@@ -569,7 +590,7 @@ class EksCluster(ClusterComponent):
         )
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=named("igw"), opts=child())
 
-        zones = [f"{region}{letter}" for letter in "abc"[: args["availability_zones"]]]
+        zones = [f"{region}{letter}" for letter in ZONE_LETTERS.get(region, "abc")[: args["availability_zones"]]]
         private_cidrs, public_cidrs = subnet_cidrs(args["vpc_cidr"], len(zones))
         public_routes = aws.ec2.RouteTable(
             f"{name}-public-rt",
@@ -581,6 +602,9 @@ class EksCluster(ClusterComponent):
         public_subnets: list[aws.ec2.Subnet] = []
         private_subnets: list[aws.ec2.Subnet] = []
         nat_gateways: list[aws.ec2.NatGateway] = []
+        # Nodes in a private subnet reach ECR and AWS APIs only through its NAT route: whatever
+        # launches nodes waits for these associations (each waits for its route table and NAT gateway).
+        private_routing: list[aws.ec2.RouteTableAssociation] = []
         for index, zone in enumerate(zones):
             public = aws.ec2.Subnet(
                 f"{name}-public-{zone}",
@@ -626,14 +650,18 @@ class EksCluster(ClusterComponent):
                 tags=named(f"private-{zone}-rt"),
                 opts=child(),
             )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{zone}-rt-link", subnet_id=private.id, route_table_id=routes.id, opts=child()
+            private_routing.append(
+                aws.ec2.RouteTableAssociation(
+                    f"{name}-private-{zone}-rt-link", subnet_id=private.id, route_table_id=routes.id, opts=child()
+                )
             )
             private_subnets.append(private)
         private_ids = [s.id for s in private_subnets]
 
         # ------------------------------------------------------------------ the cluster
         auto = mode is AwsMode.AUTO
+        # EKS reads an empty `public_access_cidrs` as 0.0.0.0/0: no allowed network means no public endpoint.
+        api_cidrs = list(args["api_allowed_cidrs"])
         cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=name,
@@ -642,8 +670,8 @@ class EksCluster(ClusterComponent):
             vpc_config={
                 "subnet_ids": private_ids,
                 "endpoint_private_access": True,
-                "endpoint_public_access": True,
-                "public_access_cidrs": list(args["api_allowed_cidrs"]),
+                "endpoint_public_access": bool(api_cidrs),
+                "public_access_cidrs": api_cidrs or None,
             },
             # Access entries only (no aws-auth ConfigMap); the identity that creates
             # the cluster (the one running Pulumi) gets admin so it can deploy onto it.
@@ -669,23 +697,29 @@ class EksCluster(ClusterComponent):
             ),
         )
 
-        for arn in args["admin_role_arns"]:
-            principal = arn.rsplit("/", 1)[-1]
+        admins = list(dict.fromkeys(args["admin_role_arns"]))
+        last_names = [arn.rsplit("/", 1)[-1] for arn in admins]
+        for arn, last_name in zip(admins, last_names, strict=True):
+            # `role/deployer`, `role/ci/deployer` and `user/deployer` are three principals: the
+            # whole resource part names the entry. Names used to end in the last part only; an
+            # alias keeps such an entry where it was when that name was unambiguous.
+            key = principal_key(arn)
+            was = f"{name}-access-{last_name}" if last_names.count(last_name) == 1 else None
             entry = aws.eks.AccessEntry(
-                f"{name}-access-{principal}",
+                f"{name}-access-{key}",
                 cluster_name=cluster.name,
                 principal_arn=arn,
                 type="STANDARD",
                 tags=tags,
-                opts=child(),
+                opts=child(aliases=[pulumi.Alias(name=was)] if was else None),
             )
             aws.eks.AccessPolicyAssociation(
-                f"{name}-access-{principal}-admin",
+                f"{name}-access-{key}-admin",
                 cluster_name=cluster.name,
                 principal_arn=entry.principal_arn,
                 policy_arn=f"arn:{part}:eks::aws:cluster-access-policy/{CLUSTER_ADMIN_ACCESS_POLICY}",
                 access_scope={"type": "cluster"},
-                opts=child(),
+                opts=child(aliases=[pulumi.Alias(name=f"{was}-admin")] if was else None),
             )
 
         # ------------------------------------------------------------------ kubeconfig and provider
@@ -731,11 +765,28 @@ class EksCluster(ClusterComponent):
                 },
                 opts=k8s_child(depends_on=[params]),
             )
-            # Auto Mode's built-in node pools are part of the cluster resource.
-            ready = [cluster, params, ingress_class]
+            network_policy = k8s.core.v1.ConfigMap(
+                f"{name}-network-policy",
+                metadata={"name": "amazon-vpc-cni", "namespace": "kube-system"},
+                data=AUTO_NETWORK_POLICY_CONFIG,
+                opts=k8s_child(depends_on=[cluster]),
+            )
+            # Auto Mode's built-in node pools are part of the cluster resource; the nodes they
+            # launch for the app need the private subnets' NAT routes.
+            ready = [cluster, *private_routing, network_policy, params, ingress_class]
         else:
             ready = self._standard_nodes(
-                name, args, part, tags, child, k8s_child, cluster, node_role, node_policies, private_ids, vpc
+                name,
+                args,
+                part,
+                tags,
+                child,
+                k8s_child,
+                cluster,
+                node_role,
+                [*node_policies, *private_routing],
+                private_ids,
+                vpc,
             )
             ingress_class = k8s.networking.v1.IngressClass(
                 f"{name}-ingress-class",
@@ -783,17 +834,19 @@ class EksCluster(ClusterComponent):
         k8s_child: Callable[..., pulumi.ResourceOptions],
         cluster: aws.eks.Cluster,
         node_role: aws.iam.Role,
-        node_policies: Sequence[pulumi.Resource],
+        node_prerequisites: Sequence[pulumi.Resource],
         private_ids: Sequence[pulumi.Output[str]],
         vpc: aws.ec2.Vpc,
     ) -> list[pulumi.Resource]:
         """Standard mode: add-ons, the managed node group and the AWS Load Balancer Controller."""
 
         def addon(addon_name: str, after: Sequence[pulumi.Resource], **extra: Any) -> aws.eks.Addon:
+            configuration = ADDON_CONFIGURATION.get(addon_name)
             return aws.eks.Addon(
                 f"{name}-addon-{addon_name}",
                 cluster_name=cluster.name,
                 addon_name=addon_name,
+                configuration_values=json.dumps(configuration) if configuration else None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=dict(tags),
@@ -849,7 +902,7 @@ class EksCluster(ClusterComponent):
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             tags=dict(tags),
             # The cluster autoscaler owns the node count once the group exists.
-            opts=child(depends_on=[*node_policies, *before], ignore_changes=["scalingConfig.desiredSize"]),
+            opts=child(depends_on=[*node_prerequisites, *before], ignore_changes=["scalingConfig.desiredSize"]),
         )
 
         ebs_role = aws.iam.Role(

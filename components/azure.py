@@ -48,7 +48,14 @@ IMAGE_CLEANER_INTERVAL_HOURS = 168
 #: Stream and extension of Container Insights, as its data collection rule names them.
 CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
 CONTAINER_INSIGHTS_EXTENSION = "ContainerInsights"
-#: Exec credential API version that kubelogin speaks.
+#: What AKS changes after creation and Pulumi must not revert: the versions the
+#: auto-upgrade channel raises (a refresh reads them back; sending the old one
+#: again is a downgrade AKS refuses) and the node counts the autoscaler owns.
+#: `kubernetesVersion` only chooses the version at creation, and pools never
+#: pin `orchestratorVersion` (with the `stable` channel AVM requires it unset):
+#: they take the control plane's version.
+CLUSTER_IGNORE_CHANGES = ["kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion", "agentPoolProfiles[*].count"]
+POOL_IGNORE_CHANGES = ["orchestratorVersion", "count"]
 
 _CA_DATA_RE = re.compile(r"certificate-authority-data:\s*(\S+)")
 
@@ -193,8 +200,7 @@ class AksCluster(ClusterComponent):
             **mode_properties,
             # Azure Policy comes with AKS Automatic (its deployment safeguards); standard mode adds it.
             **_common_properties(args, workspace.id, {} if automatic else {"azurepolicy": {"enabled": True}}),
-            # The autoscaler owns node counts; `count` is only the size at creation.
-            opts=child(protect=protect, ignore_changes=["agentPoolProfiles[0].count"]),
+            opts=child(protect=protect, ignore_changes=CLUSTER_IGNORE_CHANGES),
         )
 
         ready: list[pulumi.Resource] = [cluster]
@@ -216,9 +222,8 @@ class AksCluster(ClusterComponent):
                 resource_name_=cluster.name,
                 agent_pool_name="user",
                 mode=containerservice.AgentPoolMode.USER,
-                orchestrator_version=args["kubernetes_version"],
                 **_pool_properties(args["user_pool"], args["availability_zones"], subnet.id),
-                opts=child(depends_on=[network_role], ignore_changes=["count"]),
+                opts=child(depends_on=[network_role], ignore_changes=POOL_IGNORE_CHANGES),
             )
             ready = [user_pool]
 
@@ -364,8 +369,6 @@ def _standard_properties(args: AksClusterArgs, subnet_id: pulumi.Input[str]) -> 
         "node_taints": [CRITICAL_ADDONS_TAINT],
         **_pool_properties(args["system_pool"], args["availability_zones"], subnet_id),
     }
-    if args["kubernetes_version"]:
-        system_pool["orchestrator_version"] = args["kubernetes_version"]
     return {
         "sku": {"name": containerservice.ManagedClusterSKUName.BASE, "tier": args["sku_tier"]},
         "agent_pool_profiles": [system_pool],

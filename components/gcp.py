@@ -114,10 +114,48 @@ class GkeClusterArgs(TypedDict):
     """Host to get a Google-managed certificate for; none when absent."""
 
 
+#: GKE's limit on cluster and node pool names; other Compute Engine names may have 63 characters.
+GKE_NAME_LIMIT = 40
+CLOUD_NAME_LIMIT = 63
+#: What Pulumi appends to an auto-name: "-" and seven hex characters.
+AUTONAME_SUFFIX_LENGTH = 8
+
+
+def _truncate(text: str, length: int) -> str:
+    """`text` in the characters of a resource name, cut to `length`."""
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:length].rstrip("-")
+
+
+def _fit(text: str, limit: int) -> str:
+    """`text` as a resource name of at most `limit` characters; a longer one ends in a digest of all of it."""
+    name = _truncate(text, len(text))
+    if len(name) <= limit:
+        return name
+    return f"{_truncate(name, limit - 8)}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+
+
 def _cloud_name(name: str, role: str) -> str:
     """A GCP resource name unique per stack and cluster (names the Ingress annotations refer to)."""
-    text = re.sub(r"[^a-z0-9-]+", "-", f"{name}-{pulumi.get_stack()}-{role}".lower())
-    return text[:63].strip("-")
+    return _fit(f"{name}-{pulumi.get_stack()}-{role}", CLOUD_NAME_LIMIT)
+
+
+def _gke_name(logical: str, *replaced_by: object) -> str | None:
+    """Name of a GKE cluster or node pool: None (Pulumi's auto-name) where that fits GKE's 40 characters.
+
+    The auto-names of the longest regions do not (`gcp-northamerica-northeast1-cluster-1a2b3c4` has 43, and
+    GKE rejects it): those get a fixed name from the stack, the logical name and `replaced_by`, the settings
+    whose change replaces the resource, so that a replacement gets a new name and is created before the old
+    one goes. Names that fit stay auto-names, so no existing cluster or pool is renamed (a rename replaces it).
+    """
+    if len(logical) + AUTONAME_SUFFIX_LENGTH <= GKE_NAME_LIMIT:
+        return None
+    digest = hashlib.sha256(repr((pulumi.get_stack(), logical, *replaced_by)).encode()).hexdigest()[:7]
+    return f"{_truncate(logical, GKE_NAME_LIMIT - 8)}-{digest}"
+
+
+def _label_value(text: str) -> str:
+    """`text` as a GCP label value: lowercase letters, digits, `_` and `-`, at most 63 characters."""
+    return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
 
 
 def _account_id(name: str) -> str:
@@ -140,7 +178,8 @@ class GkeCluster(ClusterComponent):
         region = args["region"]
         protect = args["protect"]
         autopilot = args["mode"] is GcpMode.AUTOPILOT
-        labels = {"managed-by": "pulumi", "cluster": name, "stack": pulumi.get_stack()}
+        # Stack names may hold upper case and dots, which GCP rejects in label values.
+        labels = {"managed-by": "pulumi", "cluster": _label_value(name), "stack": _label_value(pulumi.get_stack())}
 
         provider = gcp.Provider(
             f"{name}-provider",
@@ -219,6 +258,7 @@ class GkeCluster(ClusterComponent):
 
         account = gcp.serviceaccount.Account(
             f"{name}-nodes-sa",
+            project=project,
             account_id=_account_id(name),
             display_name=f"GKE nodes of {name} ({pulumi.get_stack()})",
             description="Least-privilege identity of the cluster's nodes: logs, metrics, image pulls",
@@ -312,6 +352,7 @@ class GkeCluster(ClusterComponent):
             ignore_changes.append("nodeConfig")
         cluster = gcp.container.Cluster(
             f"{name}-cluster",
+            name=_gke_name(f"{name}-cluster"),
             **cluster_args,
             opts=child(
                 protect=protect,
@@ -342,6 +383,14 @@ class GkeCluster(ClusterComponent):
             }
             node_pool = gcp.container.NodePool(
                 f"{name}-nodes",
+                name=_gke_name(
+                    f"{name}-nodes",
+                    args["machine_type"],
+                    args["disk_size_gb"],
+                    args["spot"],
+                    NODE_DISK_TYPE,
+                    NODE_IMAGE_TYPE,
+                ),
                 cluster=cluster.id,
                 location=region,
                 initial_node_count=max(args["min_nodes_per_zone"], 1),

@@ -514,6 +514,11 @@ class AwsSettings(CloudSettings):
         bad = [arn for arn in value if not _AWS_ARN_RE.match(arn)]
         if bad:
             raise ValueError(f"not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>): {', '.join(bad)}")
+        repeated = sorted({arn for arn in value if value.count(arn) > 1})
+        if repeated:
+            raise ValueError(
+                f"each ARN once (EKS allows one access entry per principal); repeated: {', '.join(repeated)}"
+            )
         return value
 
     @field_validator("assume_role_arn")

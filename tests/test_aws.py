@@ -24,6 +24,7 @@ from components.aws import (
     CONTROL_PLANE_LOG_TYPES,
     LOG_RETENTION_DAYS,
     NODE_POLICIES,
+    partition,
 )
 from stacks.config import AWS_DEFAULT_VPC_OCTETS, AwsMode, ConfigError, parse
 from tests import checkov
@@ -41,6 +42,8 @@ ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 ADDON = "aws:eks/addon:Addon"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+RT_LINK = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass"
 INGRESS_CLASS_PARAMS = "kubernetes:eks.amazonaws.com/v1:IngressClassParams"
 APP_WAITS = ("kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "kubernetes:networking.k8s.io/v1:Ingress")
@@ -253,6 +256,14 @@ def test_vpc_has_public_and_private_subnets_in_each_zone_and_nat(
     assert public_rt.inputs["routes"] == [{"cidrBlock": "0.0.0.0/0", "gatewayId": f"igw-0{_hex(f'{cluster}-igw')}"}]
 
 
+def test_subnets_use_the_zones_a_region_offers(tmp_path: Path) -> None:
+    values = _stack("aws-standard")
+    values["aws"] = {**values["aws"], "regions": ["ap-northeast-1"], "availabilityZones": 3}
+    plan = _evaluate_values(tmp_path, values)
+    zones = {s.inputs["availabilityZone"] for s in of(plan, SUBNET, "aws-ap-northeast-1")}
+    assert zones == {"ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"}, "ap-northeast-1b is closed"
+
+
 def _hex(name: str) -> str:
     """The 16 hex characters of a mocked EC2 id (tools/mocks.py)."""
     return hashlib.sha256(name.encode()).hexdigest()[:16]
@@ -329,7 +340,45 @@ def test_cluster_access_is_api_mode_with_explicit_access_entries(plans: Callable
         for policy in policies:
             assert policy.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
             assert policy.inputs["accessScope"] == {"type": "cluster"}
-    assert not [r for r in plan if r.type == "kubernetes:core/v1:ConfigMap"], "no aws-auth ConfigMap"
+    config_maps = [r for r in plan if r.type == "kubernetes:core/v1:ConfigMap"]
+    assert not [r.name for r in config_maps if r.inputs["metadata"]["name"] == "aws-auth"], "no aws-auth ConfigMap"
+
+
+def test_two_admins_with_the_same_name_under_different_paths_get_their_own_entries(tmp_path: Path) -> None:
+    values = _stack("aws-standard")
+    admins = [
+        "arn:aws:iam::123456789012:role/deployer",
+        "arn:aws:iam::123456789012:role/ci/deployer",
+        "arn:aws:iam::123456789012:user/deployer",
+        "arn:aws:iam::123456789012:role/platform-admins",
+    ]
+    values["aws"] = {**values["aws"], "adminRoleArns": admins}
+    plan = _evaluate_values(tmp_path, values)
+    entries = {e.name: e.inputs["principalArn"] for e in of(plan, "aws:eks/accessEntry:AccessEntry", "aws-us-east-1")}
+    assert entries == {
+        "aws-us-east-1-access-role-deployer": admins[0],
+        "aws-us-east-1-access-role-ci-deployer": admins[1],
+        "aws-us-east-1-access-user-deployer": admins[2],
+        "aws-us-east-1-access-role-platform-admins": admins[3],
+    }
+    associations = of(plan, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws-us-east-1")
+    assert sorted(a.inputs["principalArn"] for a in associations) == sorted(admins)
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        ("us-west-2", "aws"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("cn-north-1", "aws-cn"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+        ("eu-isoe-west-1", "aws-iso-e"),
+        ("us-isof-south-1", "aws-iso-f"),
+    ],
+)
+def test_arns_use_the_partition_of_the_region(region: str, expected: str) -> None:
+    assert partition(region) == expected
 
 
 def test_private_endpoint_on_public_endpoint_only_for_allowed_cidrs(plans: Callable[[str], Plan]) -> None:
@@ -338,6 +387,15 @@ def test_private_endpoint_on_public_endpoint_only_for_allowed_cidrs(plans: Calla
     assert vpc_config["endpointPrivateAccess"] is True
     assert vpc_config["endpointPublicAccess"] is True
     assert vpc_config["publicAccessCidrs"] == ["198.51.100.0/24", "203.0.113.0/24"]
+
+
+def test_no_allowed_cidrs_turns_the_public_endpoint_off_instead_of_opening_it(tmp_path: Path) -> None:
+    values = _stack("aws-standard")
+    values["aws"] = {**values["aws"], "apiAllowedCidrs": []}
+    vpc_config = one(_evaluate_values(tmp_path, values), CLUSTER, "aws-us-east-1").inputs["vpcConfig"]
+    assert vpc_config["endpointPrivateAccess"] is True
+    assert vpc_config["endpointPublicAccess"] is False, "EKS reads an empty CIDR list as 0.0.0.0/0"
+    assert vpc_config.get("publicAccessCidrs") is None
 
 
 def test_secrets_are_encrypted_with_a_dedicated_rotating_key(plans: Callable[[str], Plan]) -> None:
@@ -540,7 +598,7 @@ def _list(value: Any) -> list[Any]:
 @pytest.mark.parametrize(
     ("stack", "waits_for"),
     [
-        ("aws-auto", {CLUSTER, INGRESS_CLASS_PARAMS, INGRESS_CLASS}),
+        ("aws-auto", {CLUSTER, CONFIG_MAP, INGRESS_CLASS_PARAMS, INGRESS_CLASS}),
         ("aws-standard", {NODE_GROUP, ADDON, RELEASE, INGRESS_CLASS}),
     ],
 )
@@ -551,12 +609,56 @@ def test_app_objects_wait_for_the_nodes_and_the_ingress_class(
     for cluster in plan.cluster_names:
         ready = {r.urn for r in plan if plan.cluster_of(r) == cluster and r.type in waits_for}
         ready = {u for u in ready if plan.by_urn(u).type != ADDON or "coredns" in u}
+        ready = {
+            u
+            for u in ready
+            if plan.by_urn(u).type != CONFIG_MAP or not plan.by_urn(u).name.startswith(f"{cluster}-app-")
+        }
         assert len(ready) == len(waits_for)
         for type_ in APP_WAITS:
             resource = next(r for r in of(plan, type_, cluster) if r.name.startswith(f"{cluster}-app-"))
             assert ready <= set(resource.dependencies), (
                 f"{resource.name} must wait for {ready - set(resource.dependencies)}"
             )
+
+
+@pytest.mark.parametrize(("stack", "launches_nodes"), [("aws-auto", CLUSTER), ("aws-standard", NODE_GROUP)])
+def test_nodes_launch_only_once_the_private_subnets_route_through_nat(
+    plans: Callable[[str], Plan], stack: str, launches_nodes: str
+) -> None:
+    plan = plans(stack)
+    for cluster in plan.cluster_names:
+        links = [r for r in of(plan, RT_LINK, cluster) if r.name.startswith(f"{cluster}-private-")]
+        assert len(links) == len(of(plan, SUBNET, cluster)) // 2
+        nats = {n.urn for n in of(plan, "aws:ec2/natGateway:NatGateway", cluster)}
+        for link in links:
+            table = plan.named(link.name.removesuffix("-link"))
+            assert link.property_dependencies["routeTableId"] == [table.urn]
+            assert set(table.property_dependencies["routes"]) <= nats and table.property_dependencies["routes"]
+        if launches_nodes == NODE_GROUP:
+            waiting = one(plan, NODE_GROUP, cluster).dependencies
+        else:  # Auto Mode launches nodes when the app's pods are pending
+            waiting = next(r for r in of(plan, "kubernetes:apps/v1:Deployment", cluster)).dependencies
+        assert {r.urn for r in links} <= set(waiting), "nodes need the NAT route to pull images and join"
+
+
+@pytest.mark.parametrize("stack", ["aws-auto", "aws-standard"])
+def test_network_policies_are_enforced(plans: Callable[[str], Plan], stack: str) -> None:
+    plan = plans(stack)
+    for cluster in plan.cluster_names:
+        netpol = plan.named(f"{cluster}-app-netpol")
+        if stack == "aws-standard":
+            cni = next(a for a in of(plan, ADDON, cluster) if a.inputs["addonName"] == "vpc-cni")
+            assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+            assert cni.urn in one(plan, NODE_GROUP, cluster).dependencies
+        else:
+            config = next(r for r in of(plan, CONFIG_MAP, cluster) if r.inputs["metadata"]["name"] == "amazon-vpc-cni")
+            assert config.inputs["metadata"]["namespace"] == "kube-system"
+            assert config.inputs["data"] == {"enable-network-policy-controller": "true"}
+            assert config.provider == one(plan, K8S_PROVIDER, cluster).urn
+            namespace = plan.named(f"{cluster}-app-namespace")
+            assert namespace.urn in netpol.dependencies
+            assert config.urn in namespace.dependencies, "the app's policy is enforced from its first moment"
 
 
 def test_ingress_contract_is_an_internet_facing_alb_with_ip_targets(plans: Callable[[str], Plan]) -> None:

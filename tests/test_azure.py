@@ -290,7 +290,7 @@ def test_standard_cluster_has_oidc_workload_identity_image_cleaner_and_app_routi
     }
     assert inputs["ingressProfile"] == {"webAppRouting": {"enabled": True}}
     assert inputs["addonProfiles"]["azurepolicy"] == {"enabled": True}
-    assert inputs["kubernetesVersion"] == "1.34"
+    assert inputs["kubernetesVersion"] == "1.35"
     assert inputs["dnsPrefix"] == "azure-westeurope"
 
 
@@ -326,6 +326,7 @@ def test_container_insights_sends_to_a_log_analytics_workspace_with_retention(
     assert omsagent["config"]["logAnalyticsWorkspaceResourceID"].endswith(
         f"/Microsoft.OperationalInsights/workspaces/{workspace.name}"
     )
+    assert workspace.urn in aks.property_dependencies["addonProfiles"], "the add-on takes the workspace's own id"
     rule, association = _one(plan, RULE, cluster), _one(plan, RULE_ASSOCIATION, cluster)
     assert (
         rule.inputs["destinations"]["logAnalytics"][0]["workspaceResourceId"]
@@ -335,6 +336,25 @@ def test_container_insights_sends_to_a_log_analytics_workspace_with_retention(
     assert association.inputs["resourceUri"].endswith(f"/managedClusters/{aks.name}")
     assert aks.urn in association.property_dependencies["resourceUri"]
     assert rule.urn in association.property_dependencies["dataCollectionRuleId"]
+
+
+@pytest.mark.parametrize("mode", ["standard", "automatic"])
+def test_the_upgrade_channel_owns_the_kubernetes_version_after_creation(
+    standard: Plan, automatic: Plan, mode: str
+) -> None:
+    """`kubernetesVersion` only chooses the version at creation: once the `stable` channel has
+    upgraded the cluster and its pools, a refresh reads the new version back and Pulumi must not
+    send the old one again (AKS refuses a downgrade: Azure/terraform-azurerm-aks#335,
+    pulumi/pulumi-azure-native#2059). Pools never pin a version: they follow the control plane."""
+    plan = standard if mode == "standard" else automatic
+    for cluster in plan.cluster_names:
+        aks = _one(plan, CLUSTER, cluster)
+        assert aks.inputs["autoUpgradeProfile"]["upgradeChannel"] == "stable"
+        assert {"kubernetesVersion", "agentPoolProfiles[*].orchestratorVersion"} <= set(aks.ignore_changes)
+        pools = [*aks.inputs["agentPoolProfiles"], *(p.inputs for p in _of(plan, POOL, cluster))]
+        assert all("orchestratorVersion" not in pool for pool in pools), "pools follow the control plane"
+        for pool in _of(plan, POOL, cluster):
+            assert "orchestratorVersion" in pool.ignore_changes, pool.name
 
 
 def test_secrets_store_driver_rotates_secrets(standard: Plan) -> None:
@@ -371,11 +391,10 @@ def test_system_pool_is_tainted_zonal_azure_linux_and_autoscaling(standard: Plan
         "enableEncryptionAtHost": True,
         "maxPods": 110,
         "vnetSubnetID": pool["vnetSubnetID"],
-        "orchestratorVersion": "1.34",
         "upgradeSettings": {"maxSurge": "33%"},
     }
     assert pool["vnetSubnetID"].endswith(f"/subnets/{subnet.name}")
-    assert aks.ignore_changes == ["agentPoolProfiles[0].count"], "the autoscaler owns the node count"
+    assert "agentPoolProfiles[*].count" in aks.ignore_changes, "the autoscaler owns the node count"
 
 
 def test_user_pool_is_a_separate_autoscaling_pool_in_the_node_subnet(standard: Plan) -> None:
@@ -395,7 +414,7 @@ def test_user_pool_is_a_separate_autoscaling_pool_in_the_node_subnet(standard: P
     )
     assert aks.urn in pool.property_dependencies["resourceName"]
     assert subnet.urn in pool.property_dependencies["vnetSubnetID"]
-    assert pool.ignore_changes == ["count"]
+    assert "count" in pool.ignore_changes, "the autoscaler owns the node count"
 
 
 def test_pool_sizes_follow_the_environment_profile(dev_standard: Plan) -> None:
@@ -473,6 +492,7 @@ def test_kubernetes_provider_identity_is_the_cluster_arm_id(standard: Plan) -> N
             f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{cluster}-rg/providers/"
             f"Microsoft.ContainerService/managedClusters/{aks.name}"
         )
+        assert aks.urn in provider.property_dependencies["clusterIdentifier"]
 
 
 def test_kubeconfigs_are_exported_only_as_a_secret(standard: Plan) -> None:

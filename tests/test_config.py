@@ -617,3 +617,11 @@ def test_the_fixture_config_is_valid() -> None:
     parsed = parse(copy.deepcopy(raw_config()))
 
     assert [c.name for c in parsed.clusters] == ["kind"]
+
+
+def test_an_admin_arn_listed_twice_is_refused() -> None:
+    arn = "arn:aws:iam::123456789012:role/platform-admins"
+    issue = only_issue(raw_config(aws={"adminRoleArns": [arn, arn]}))
+
+    assert issue.path == "aws.adminRoleArns"
+    assert "one access entry per principal" in issue.allowed

@@ -1,8 +1,9 @@
 """GkeCluster: the recorded graph of GKE stacks in both modes, the config rules, and checkov on the plan.
 
-Three stack files under tests/stacks are evaluated once each: standard and
-Autopilot in two regions (dev), and a one-region prod stack with a static IP
-and a Google-managed certificate.
+Four stack files under tests/stacks are evaluated once each: standard and
+Autopilot in two regions (dev), a one-region prod stack with a static IP and a
+Google-managed certificate, and the same in the region with the longest name
+under a stack name with upper case and dots.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +20,12 @@ from typing import Any
 import pytest
 
 from components.gcp import (
+    GKE_NAME_LIMIT,
     GOOGLE_FRONT_END_RANGES,
     NODE_ROLES,
     PROJECT_SERVICES,
+    _cloud_name,
+    _gke_name,
 )
 from stacks.config import GCP_DEFAULT_RANGE_SLOTS, ConfigError, parse
 from tests import checkov
@@ -150,6 +155,17 @@ def autopilot() -> Plan:
 @pytest.fixture(scope="module")
 def prod() -> Plan:
     return _evaluate("prod", "gcp-prod.yaml")
+
+
+#: A stack name GCP accepts neither in a label value nor in a resource name as it is.
+LONG_STACK = "Acme-Platform.Production-Blue"
+LONG_CLUSTER = "gcp-northamerica-northeast1"
+
+
+@pytest.fixture(scope="module")
+def long_names() -> Plan:
+    """The longest region name, a long stack name with upper case and dots."""
+    return _evaluate(LONG_STACK, "gcp-long-names.yaml")
 
 
 @pytest.fixture(params=["standard", "autopilot"])
@@ -385,8 +401,9 @@ def test_nodes_run_as_their_own_least_privilege_service_account(plan: Plan) -> N
         assert 6 <= len(account.inputs["accountId"]) <= 30
         grants = of(plan, IAM_MEMBER, cluster)
         assert {g.inputs["role"] for g in grants} == set(NODE_ROLES.values())
+        assert account.inputs["project"] == "acme-dev"
         assert {g.inputs["member"] for g in grants} == {
-            f"serviceAccount:{account.inputs['accountId']}@offline-project.iam.gserviceaccount.com"
+            f"serviceAccount:{account.inputs['accountId']}@acme-dev.iam.gserviceaccount.com"
         }
         assert {g.inputs["project"] for g in grants} == {"acme-dev"}
         assert all(account.urn in g.property_dependencies["member"] for g in grants)
@@ -418,6 +435,64 @@ def test_prod_nodes_are_on_demand_with_the_field_defaults(prod: Plan) -> None:
     assert node["nodeConfig"]["spot"] is False
     assert node["nodeConfig"]["machineType"] == "e2-standard-4"
     assert node["autoscaling"]["maxNodeCount"] == 3
+
+
+# --------------------------------------------------------------------------- names and labels
+
+#: What GCP accepts as a resource name (RFC 1035) and as a label value.
+GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+GCP_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}\Z")
+
+
+def _gke_effective_name(resource: Resource) -> str:
+    """The name GKE gets: the explicit one, else Pulumi's auto-name (`<logical>-` and seven hex characters)."""
+    return str(resource.inputs.get("name") or f"{resource.name}-0123abc")
+
+
+def test_cluster_and_node_pool_names_fit_gkes_40_characters_in_every_slotted_region() -> None:
+    for region in GCP_DEFAULT_RANGE_SLOTS:
+        for role in ("cluster", "nodes"):
+            logical = f"gcp-{region}-{role}"
+            name = _gke_name(logical) or f"{logical}-0123abc"
+            assert len(name) <= GKE_NAME_LIMIT and GCP_NAME.match(name), name
+
+
+def test_the_longest_region_gets_fixed_gke_names_and_the_others_keep_their_auto_names(
+    long_names: Plan, standard: Plan
+) -> None:
+    for type_ in (CLUSTER, NODE_POOL):
+        name = _gke_effective_name(one(long_names, type_, LONG_CLUSTER))
+        assert len(name) <= GKE_NAME_LIMIT and GCP_NAME.match(name), name
+        for cluster in CLUSTERS:  # a rename would replace existing clusters
+            assert "name" not in one(standard, type_, cluster).inputs, (type_, cluster)
+
+
+def test_a_fixed_node_pool_name_changes_with_the_settings_that_replace_the_pool() -> None:
+    logical = f"{LONG_CLUSTER}-nodes"
+    names = {
+        _gke_name(logical, "e2-standard-4", 100, False),
+        _gke_name(logical, "e2-standard-8", 100, False),
+        _gke_name(logical, "e2-standard-4", 100, True),
+    }
+    assert len(names) == 3  # so the replacement is created before the old pool goes
+
+
+def test_long_cloud_names_are_cut_but_keep_what_tells_them_apart() -> None:
+    first, second = (_cloud_name(f"{LONG_CLUSTER}-{'x' * 30}", f"cert-{h}") for h in ("aaaaaaaa", "bbbbbbbb"))
+    assert first != second
+    assert len(first) <= 63 and GCP_NAME.match(first), first
+
+
+def test_names_and_labels_are_valid_for_a_stack_name_with_upper_case_and_dots(long_names: Plan) -> None:
+    # A provider's inputs are recorded as JSON text.
+    default_labels = json.loads(one(long_names, GCP_PROVIDER, LONG_CLUSTER).inputs["defaultLabels"])
+    assert default_labels["stack"] == "acme-platform-production-blue"
+    cluster = one(long_names, CLUSTER, LONG_CLUSTER)
+    for labels in (default_labels, cluster.inputs["resourceLabels"]):
+        assert all(GCP_LABEL_VALUE.match(value) for value in labels.values()), labels
+    for type_ in (ADDRESS, CERTIFICATE):
+        name = one(long_names, type_, LONG_CLUSTER).inputs["name"]
+        assert len(name) <= 63 and GCP_NAME.match(name), name
 
 
 # --------------------------------------------------------------------------- protection
