@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import STACKS
-from tools.engine import Plan
+from tools.engine import Plan, Resource
 
 APP_TYPES = {
     "kubernetes:core/v1:Namespace",
@@ -65,14 +65,8 @@ def test_every_resource_name_starts_with_its_cluster_name(committed_plan: Callab
 
 def test_clusters_never_depend_on_each_other(committed_plan: Callable[[str], Plan]) -> None:
     plan = committed_plan("prod")
-    by_urn = {r.urn: r for r in plan}
-    for resource in plan:
-        mine = plan.cluster_of(resource)
-        edges = list(resource.dependencies) + [u for urns in resource.property_dependencies.values() for u in urns]
-        edges += [resource.provider] if resource.provider else []
-        for urn in edges:
-            other = plan.cluster_of(by_urn[urn])
-            assert other in (mine, None), f"{resource.name} ({mine}) depends on {by_urn[urn].name} ({other})"
+    assert len(plan.cluster_names) == 8
+    assert plan.cross_cluster_edges() == []
 
 
 def test_kubernetes_provider_is_pinned_to_an_explicit_context_and_identity(
@@ -115,3 +109,13 @@ def test_cluster_outputs_name_cloud_region_and_url(committed_plan: Callable[[str
         "region": "dc2",
         "url": "https://hello.example.com",
     }
+
+
+def test_a_dependency_between_two_clusters_is_found() -> None:
+    def resource(name: str, deps: list[str]) -> Resource:
+        return Resource(f"urn:{name}", "t:m:R", name, None, None, deps, {}, {}, [], False, [], True)
+
+    vpc = resource("aws-us-west-2-vpc", [])
+    peer = resource("aws-eu-west-1-peering", [vpc.urn])
+    plan = Plan("t", [vpc, peer], outputs={"clusters": {"aws-us-west-2": {}, "aws-eu-west-1": {}}})
+    assert plan.cross_cluster_edges() == ["aws-eu-west-1-peering (aws-eu-west-1) -> aws-us-west-2-vpc (aws-us-west-2)"]

@@ -128,6 +128,12 @@ class Resource:
     retain_on_delete: bool = False
     replace_on_changes: list[str] = field(default_factory=list)
 
+    @property
+    def edges(self) -> set[str]:
+        """URNs this resource waits for: explicit and property dependencies, and its provider."""
+        urns = set(self.dependencies) | {u for us in self.property_dependencies.values() for u in us}
+        return urns | ({self.provider} if self.provider else set())
+
     def as_json(self) -> dict[str, Any]:
         return {
             "urn": self.urn,
@@ -185,6 +191,18 @@ class Plan:
         """The cluster a resource belongs to: the longest cluster name its name starts with."""
         matches = [c for c in self.cluster_names if resource.name == c or resource.name.startswith(f"{c}-")]
         return max(matches, key=len) if matches else None
+
+    def cross_cluster_edges(self) -> list[str]:
+        """Every dependency from a resource of one cluster onto a resource of another (there must be none)."""
+        by_urn = {r.urn: r for r in self.resources}
+        found = []
+        for resource in self.resources:
+            mine = self.cluster_of(resource)
+            for urn in sorted(resource.edges):
+                other = self.cluster_of(by_urn[urn])
+                if other not in (mine, None):
+                    found.append(f"{resource.name} ({mine}) -> {by_urn[urn].name} ({other})")
+        return found
 
     def as_json(self) -> dict[str, Any]:
         return {
