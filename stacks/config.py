@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import difflib
 import ipaddress
 import json
@@ -610,6 +611,14 @@ class GcpNodeSettings(_Model):
         return value
 
 
+#: How long one GKE maintenance window may last: at least 4 hours, less than a day.
+GKE_MAINTENANCE_HOURS = (4, 24)
+
+
+def _utc(text: str) -> datetime.datetime:
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+
+
 class GcpMaintenanceWindow(_Model):
     start: str = "2025-01-04T03:00:00Z"
     """First start of the recurring window (RFC 3339, UTC); only its time of day and weekday matter."""
@@ -790,6 +799,10 @@ class AzureMaintenanceSettings(_Model):
         if not _UTC_OFFSET_RE.match(value):
             raise ValueError("must be a UTC offset +HH:MM or -HH:MM, like +01:00")
         return value
+
+
+#: Ranges AKS uses itself; pod and service ranges must stay clear of them.
+AKS_RESERVED_RANGES = ("169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24")
 
 
 class AzureSettings(CloudSettings):
@@ -1311,6 +1324,12 @@ def _check_azure(azure: AzureSettings, environment: Environment, issues: list[Co
     pods, services = ipaddress.IPv4Network(azure.pod_cidr), ipaddress.IPv4Network(azure.service_cidr)
     if pods.overlaps(services):
         issues.append(ConfigIssue("azure.serviceCidr", azure.service_cidr, f"must not overlap podCidr ({pods})"))
+    for key, network in (("podCidr", pods), ("serviceCidr", services)):
+        reserved = [r for r in AKS_RESERVED_RANGES if network.overlaps(ipaddress.IPv4Network(r))]
+        if reserved:
+            issues.append(
+                ConfigIssue(f"azure.{key}", str(network), f"must not overlap what AKS reserves: {', '.join(reserved)}")
+            )
     vnets: dict[str, ipaddress.IPv4Network] = {}
     for region in azure.regions:
         vnet_text = azure.vnet_cidr_of(region)
@@ -1394,10 +1413,15 @@ def _check_gcp(gcp: GcpSettings, environment: Environment, app: AppSettings | No
             )
         )
     window = gcp.maintenance_window
-    if window.end <= window.start:
+    hours = (_utc(window.end) - _utc(window.start)).total_seconds() / 3600
+    if not GKE_MAINTENANCE_HOURS[0] <= hours < GKE_MAINTENANCE_HOURS[1]:
+        low, high = GKE_MAINTENANCE_HOURS
         issues.append(
             ConfigIssue(
-                "gcp.maintenanceWindow.end", window.end, f"must be after maintenanceWindow.start ({window.start})"
+                "gcp.maintenanceWindow.end",
+                window.end,
+                f"must be {low} to under {high} hours after maintenanceWindow.start ({window.start}): "
+                "GKE refuses shorter windows",
             )
         )
     if gcp.managed_certificate and app is not None and app.host is None:

@@ -625,3 +625,36 @@ def test_an_admin_arn_listed_twice_is_refused() -> None:
 
     assert issue.path == "aws.adminRoleArns"
     assert "one access entry per principal" in issue.allowed
+
+
+def issues_of(raw: dict[str, Any]) -> list[ConfigIssue]:
+    with pytest.raises(ConfigError) as caught:
+        parse(raw)
+    return caught.value.issues
+
+
+GKE = {"enabled": True, "project": "acme-dev", "regions": ["us-central1"]}
+AKS = {"enabled": True, "regions": ["westeurope"], "adminGroupObjectIds": ["3f2b8c1e-5d4a-4e7b-9c61-2a8d0f4b7e19"]}
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2025-01-04T03:00:00Z", "2025-01-04T05:00:00Z"), ("2025-01-04T03:00:00Z", "2025-01-05T04:00:00Z")],
+)
+def test_a_gke_maintenance_window_lasts_four_hours_to_under_a_day(start: str, end: str) -> None:
+    issues = issues_of(raw_config(gcp={**GKE, "maintenanceWindow": {"start": start, "end": end}}))
+
+    assert [i.path for i in issues] == ["gcp.maintenanceWindow.end"]
+
+
+@pytest.mark.parametrize("key", ["podCidr", "serviceCidr"])
+def test_aks_pod_and_service_ranges_stay_clear_of_the_ranges_aks_reserves(key: str) -> None:
+    issues = issues_of(raw_config(azure={**AKS, key: "172.30.0.0/16"}))
+
+    assert ("azure." + key, "172.30.0.0/16") in [(i.path, i.value) for i in issues]
+
+
+def test_enabled_gke_and_aks_sections_with_defaults_are_valid() -> None:
+    parsed = parse(raw_config(gcp=GKE, azure=AKS))
+
+    assert [c.name for c in parsed.clusters if c.cloud != "existing"] == ["gcp-us-central1", "azure-westeurope"]
