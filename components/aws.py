@@ -24,8 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from pulumi_aws import cloudwatch, ec2, eks, iam, kms
+from pulumi_aws.provider import Provider as AwsProvider
 
 from components.cluster import ClusterComponent, ClusterTarget, IngressContract, exec_kubeconfig
 from stacks.config import AwsCapacityType, AwsMode, aws_arm64
@@ -436,7 +437,7 @@ class EksCluster(ClusterComponent):
         protect = args["protect"]
         part = partition(region)
         tags = {**args["tags"], f"kubernetes.io/cluster/{name}": "owned"}
-        provider = aws.Provider(f"{name}-provider", region=region, opts=pulumi.ResourceOptions(parent=self))
+        provider = AwsProvider(f"{name}-provider", region=region, opts=pulumi.ResourceOptions(parent=self))
 
         def child(**extra: Any) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, provider=provider, **extra)
@@ -445,7 +446,7 @@ class EksCluster(ClusterComponent):
             return {**tags, "Name": f"{name}-{role}"}
 
         # ------------------------------------------------------------------ IAM roles
-        cluster_role = aws.iam.Role(
+        cluster_role = iam.Role(
             f"{name}-cluster-role",
             assume_role_policy=_trust("eks.amazonaws.com", tag_session=True),
             description=f"EKS control plane of {name}",
@@ -454,7 +455,7 @@ class EksCluster(ClusterComponent):
         )
         account = cluster_role.arn.apply(_account)
         cluster_policies = [
-            aws.iam.RolePolicyAttachment(
+            iam.RolePolicyAttachment(
                 f"{name}-cluster-{policy}",
                 role=cluster_role.name,
                 policy_arn=_managed_policy(part, policy),
@@ -462,7 +463,7 @@ class EksCluster(ClusterComponent):
             )
             for policy in CLUSTER_POLICIES[mode]
         ]
-        node_role = aws.iam.Role(
+        node_role = iam.Role(
             f"{name}-node-role",
             assume_role_policy=_trust("ec2.amazonaws.com"),
             description=f"EKS nodes of {name}",
@@ -470,7 +471,7 @@ class EksCluster(ClusterComponent):
             opts=child(),
         )
         node_policies = [
-            aws.iam.RolePolicyAttachment(
+            iam.RolePolicyAttachment(
                 f"{name}-node-{policy}",
                 role=node_role.name,
                 policy_arn=_managed_policy(part, policy),
@@ -480,7 +481,7 @@ class EksCluster(ClusterComponent):
         ]
 
         # ------------------------------------------------------------------ keys and logs
-        secrets_key = aws.kms.Key(
+        secrets_key = kms.Key(
             f"{name}-secrets-key",
             description=f"Envelope encryption of Kubernetes secrets in {name}",
             enable_key_rotation=True,
@@ -489,7 +490,7 @@ class EksCluster(ClusterComponent):
             tags=tags,
             opts=child(protect=protect),
         )
-        logs_key = aws.kms.Key(
+        logs_key = kms.Key(
             f"{name}-logs-key",
             description=f"Encryption of the control-plane and flow logs of {name}",
             enable_key_rotation=True,
@@ -498,7 +499,7 @@ class EksCluster(ClusterComponent):
             tags=tags,
             opts=child(protect=protect),
         )
-        encryption_policy = aws.iam.RolePolicy(
+        encryption_policy = iam.RolePolicy(
             f"{name}-cluster-encryption",
             role=cluster_role.name,
             policy=secrets_key.arn.apply(
@@ -518,7 +519,7 @@ class EksCluster(ClusterComponent):
             opts=child(),
         )
         # EKS writes to this exact name; creating it first sets retention and encryption.
-        cluster_logs = aws.cloudwatch.LogGroup(
+        cluster_logs = cloudwatch.LogGroup(
             f"{name}-cluster-logs",
             name=f"/aws/eks/{name}/cluster",
             retention_in_days=LOG_RETENTION_DAYS,
@@ -528,7 +529,7 @@ class EksCluster(ClusterComponent):
         )
 
         # ------------------------------------------------------------------ network
-        vpc = aws.ec2.Vpc(
+        vpc = ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args["vpc_cidr"],
             enable_dns_support=True,
@@ -537,8 +538,8 @@ class EksCluster(ClusterComponent):
             opts=child(protect=protect),
         )
         # Adopting the default security group with no rules closes it: nothing may use it by accident.
-        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags=named("default-sg"), opts=child())
-        flow_logs = aws.cloudwatch.LogGroup(
+        ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags=named("default-sg"), opts=child())
+        flow_logs = cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/aws/vpc-flow-logs/{name}",
             retention_in_days=LOG_RETENTION_DAYS,
@@ -546,14 +547,14 @@ class EksCluster(ClusterComponent):
             tags=tags,
             opts=child(protect=protect),
         )
-        flow_role = aws.iam.Role(
+        flow_role = iam.Role(
             f"{name}-flow-logs-role",
             assume_role_policy=_trust("vpc-flow-logs.amazonaws.com"),
             description=f"VPC flow logs of {name}",
             tags=tags,
             opts=child(),
         )
-        aws.iam.RolePolicy(
+        iam.RolePolicy(
             f"{name}-flow-logs-write",
             role=flow_role.name,
             policy=flow_logs.arn.apply(
@@ -577,7 +578,7 @@ class EksCluster(ClusterComponent):
             ),
             opts=child(),
         )
-        aws.ec2.FlowLog(
+        ec2.FlowLog(
             f"{name}-flow-log",
             vpc_id=vpc.id,
             traffic_type="ALL",
@@ -588,25 +589,25 @@ class EksCluster(ClusterComponent):
             tags=named("flow-log"),
             opts=child(),
         )
-        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=named("igw"), opts=child())
+        gateway = ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=named("igw"), opts=child())
 
         zones = [f"{region}{letter}" for letter in ZONE_LETTERS.get(region, "abc")[: args["availability_zones"]]]
         private_cidrs, public_cidrs = subnet_cidrs(args["vpc_cidr"], len(zones))
-        public_routes = aws.ec2.RouteTable(
+        public_routes = ec2.RouteTable(
             f"{name}-public-rt",
             vpc_id=vpc.id,
             routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}],
             tags=named("public-rt"),
             opts=child(),
         )
-        public_subnets: list[aws.ec2.Subnet] = []
-        private_subnets: list[aws.ec2.Subnet] = []
-        nat_gateways: list[aws.ec2.NatGateway] = []
+        public_subnets: list[ec2.Subnet] = []
+        private_subnets: list[ec2.Subnet] = []
+        nat_gateways: list[ec2.NatGateway] = []
         # Nodes in a private subnet reach ECR and AWS APIs only through its NAT route: whatever
         # launches nodes waits for these associations (each waits for its route table and NAT gateway).
-        private_routing: list[aws.ec2.RouteTableAssociation] = []
+        private_routing: list[ec2.RouteTableAssociation] = []
         for index, zone in enumerate(zones):
-            public = aws.ec2.Subnet(
+            public = ec2.Subnet(
                 f"{name}-public-{zone}",
                 vpc_id=vpc.id,
                 availability_zone=zone,
@@ -616,14 +617,14 @@ class EksCluster(ClusterComponent):
                 tags={**named(f"public-{zone}"), **PUBLIC_SUBNET_ROLE},
                 opts=child(protect=protect),
             )
-            aws.ec2.RouteTableAssociation(
+            ec2.RouteTableAssociation(
                 f"{name}-public-{zone}-rt", subnet_id=public.id, route_table_id=public_routes.id, opts=child()
             )
             public_subnets.append(public)
             if args["nat_gateway_per_zone"] or index == 0:
-                address = aws.ec2.Eip(f"{name}-nat-{zone}-ip", domain="vpc", tags=named(f"nat-{zone}"), opts=child())
+                address = ec2.Eip(f"{name}-nat-{zone}-ip", domain="vpc", tags=named(f"nat-{zone}"), opts=child())
                 nat_gateways.append(
-                    aws.ec2.NatGateway(
+                    ec2.NatGateway(
                         f"{name}-nat-{zone}",
                         allocation_id=address.allocation_id,
                         subnet_id=public.id,
@@ -633,7 +634,7 @@ class EksCluster(ClusterComponent):
                     )
                 )
         for index, zone in enumerate(zones):
-            private = aws.ec2.Subnet(
+            private = ec2.Subnet(
                 f"{name}-private-{zone}",
                 vpc_id=vpc.id,
                 availability_zone=zone,
@@ -643,7 +644,7 @@ class EksCluster(ClusterComponent):
                 opts=child(protect=protect),
             )
             nat = nat_gateways[index if args["nat_gateway_per_zone"] else 0]
-            routes = aws.ec2.RouteTable(
+            routes = ec2.RouteTable(
                 f"{name}-private-{zone}-rt",
                 vpc_id=vpc.id,
                 routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
@@ -651,7 +652,7 @@ class EksCluster(ClusterComponent):
                 opts=child(),
             )
             private_routing.append(
-                aws.ec2.RouteTableAssociation(
+                ec2.RouteTableAssociation(
                     f"{name}-private-{zone}-rt-link", subnet_id=private.id, route_table_id=routes.id, opts=child()
                 )
             )
@@ -662,7 +663,7 @@ class EksCluster(ClusterComponent):
         auto = mode is AwsMode.AUTO
         # EKS reads an empty `public_access_cidrs` as 0.0.0.0/0: no allowed network means no public endpoint.
         api_cidrs = list(args["api_allowed_cidrs"])
-        cluster = aws.eks.Cluster(
+        cluster = eks.Cluster(
             f"{name}-cluster",
             name=name,
             version=args["kubernetes_version"],
@@ -705,7 +706,7 @@ class EksCluster(ClusterComponent):
             # alias keeps such an entry where it was when that name was unambiguous.
             key = principal_key(arn)
             was = f"{name}-access-{last_name}" if last_names.count(last_name) == 1 else None
-            entry = aws.eks.AccessEntry(
+            entry = eks.AccessEntry(
                 f"{name}-access-{key}",
                 cluster_name=cluster.name,
                 principal_arn=arn,
@@ -713,7 +714,7 @@ class EksCluster(ClusterComponent):
                 tags=tags,
                 opts=child(aliases=[pulumi.Alias(name=was)] if was else None),
             )
-            aws.eks.AccessPolicyAssociation(
+            eks.AccessPolicyAssociation(
                 f"{name}-access-{key}-admin",
                 cluster_name=cluster.name,
                 principal_arn=entry.principal_arn,
@@ -832,17 +833,17 @@ class EksCluster(ClusterComponent):
         tags: Mapping[str, str],
         child: Callable[..., pulumi.ResourceOptions],
         k8s_child: Callable[..., pulumi.ResourceOptions],
-        cluster: aws.eks.Cluster,
-        node_role: aws.iam.Role,
+        cluster: eks.Cluster,
+        node_role: iam.Role,
         node_prerequisites: Sequence[pulumi.Resource],
         private_ids: Sequence[pulumi.Output[str]],
-        vpc: aws.ec2.Vpc,
+        vpc: ec2.Vpc,
     ) -> list[pulumi.Resource]:
         """Standard mode: add-ons, the managed node group and the AWS Load Balancer Controller."""
 
-        def addon(addon_name: str, after: Sequence[pulumi.Resource], **extra: Any) -> aws.eks.Addon:
+        def addon(addon_name: str, after: Sequence[pulumi.Resource], **extra: Any) -> eks.Addon:
             configuration = ADDON_CONFIGURATION.get(addon_name)
-            return aws.eks.Addon(
+            return eks.Addon(
                 f"{name}-addon-{addon_name}",
                 cluster_name=cluster.name,
                 addon_name=addon_name,
@@ -857,7 +858,7 @@ class EksCluster(ClusterComponent):
         before = [addon(a, [cluster]) for a in ADDONS_BEFORE_NODES]
 
         instance_types = list(args.get("node_instance_types") or ())
-        template = aws.ec2.LaunchTemplate(
+        template = ec2.LaunchTemplate(
             f"{name}-nodes-template",
             description=f"Nodes of {name}: IMDSv2 only, encrypted gp3 root volume",
             update_default_version=True,
@@ -885,7 +886,7 @@ class EksCluster(ClusterComponent):
             opts=child(),
         )
         min_size = args.get("node_min_size", 1)
-        node_group = aws.eks.NodeGroup(
+        node_group = eks.NodeGroup(
             f"{name}-nodes",
             cluster_name=cluster.name,
             node_role_arn=node_role.arn,
@@ -905,14 +906,14 @@ class EksCluster(ClusterComponent):
             opts=child(depends_on=[*node_prerequisites, *before], ignore_changes=["scalingConfig.desiredSize"]),
         )
 
-        ebs_role = aws.iam.Role(
+        ebs_role = iam.Role(
             f"{name}-ebs-csi-role",
             assume_role_policy=_trust("pods.eks.amazonaws.com", tag_session=True),
             description=f"EBS CSI driver of {name} (Pod Identity)",
             tags=dict(tags),
             opts=child(),
         )
-        ebs_policy = aws.iam.RolePolicyAttachment(
+        ebs_policy = iam.RolePolicyAttachment(
             f"{name}-ebs-csi-policy", role=ebs_role.name, policy_arn=_managed_policy(part, EBS_CSI_POLICY), opts=child()
         )
         coredns = addon("coredns", [node_group])
@@ -922,24 +923,24 @@ class EksCluster(ClusterComponent):
             pod_identity_associations=[{"role_arn": ebs_role.arn, "service_account": EBS_CSI_SERVICE_ACCOUNT}],
         )
 
-        lbc_policy = aws.iam.Policy(
+        lbc_policy = iam.Policy(
             f"{name}-lbc-policy",
             description=f"AWS Load Balancer Controller of {name}",
             policy=_lb_controller_policy(part),
             tags=dict(tags),
             opts=child(),
         )
-        lbc_role = aws.iam.Role(
+        lbc_role = iam.Role(
             f"{name}-lbc-role",
             assume_role_policy=_trust("pods.eks.amazonaws.com", tag_session=True),
             description=f"AWS Load Balancer Controller of {name} (Pod Identity)",
             tags=dict(tags),
             opts=child(),
         )
-        lbc_attachment = aws.iam.RolePolicyAttachment(
+        lbc_attachment = iam.RolePolicyAttachment(
             f"{name}-lbc-role-policy", role=lbc_role.name, policy_arn=lbc_policy.arn, opts=child()
         )
-        association = aws.eks.PodIdentityAssociation(
+        association = eks.PodIdentityAssociation(
             f"{name}-lbc-identity",
             cluster_name=cluster.name,
             namespace=LB_CONTROLLER_NAMESPACE,

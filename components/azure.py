@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from typing import Any, Literal, TypedDict
 
 import pulumi
-import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, containerservice, monitor, network, operationalinsights, resources
+from pulumi_azure_native.provider import Provider as AzureProvider
 
 from components.cluster import ClusterComponent, ClusterTarget, IngressContract, exec_kubeconfig
 
@@ -142,7 +142,7 @@ class AksCluster(ClusterComponent):
         protect = args["protect"]
         tags = {"cluster": name, "managed-by": "pulumi", "part-of": "multicloud"}
 
-        azure = azure_native.Provider(
+        azure = AzureProvider(
             f"{name}-provider",
             location=region,
             subscription_id=args["subscription_id"],

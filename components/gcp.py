@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_gcp as gcp
+from pulumi_gcp import compute, container, projects, serviceaccount
+from pulumi_gcp.provider import Provider as GcpProvider
 
 from components.cluster import ClusterComponent, ClusterTarget, IngressContract, exec_kubeconfig
 from stacks.config import GcpMode, GcpReleaseChannel
@@ -181,7 +182,7 @@ class GkeCluster(ClusterComponent):
         # Stack names may hold upper case and dots, which GCP rejects in label values.
         labels = {"managed-by": "pulumi", "cluster": _label_value(name), "stack": _label_value(pulumi.get_stack())}
 
-        provider = gcp.Provider(
+        provider = GcpProvider(
             f"{name}-provider",
             project=project,
             region=region,
@@ -193,7 +194,7 @@ class GkeCluster(ClusterComponent):
             return pulumi.ResourceOptions(parent=self, provider=provider, **extra)
 
         services = {
-            key: gcp.projects.Service(
+            key: projects.Service(
                 f"{name}-{key}-api",
                 project=project,
                 service=api,
@@ -204,14 +205,14 @@ class GkeCluster(ClusterComponent):
             for key, api in PROJECT_SERVICES.items()
         }
 
-        network = gcp.compute.Network(
+        network = compute.Network(
             f"{name}-network",
             auto_create_subnetworks=False,
             routing_mode="REGIONAL",
             description=f"Network of GKE cluster {name}",
             opts=child(protect=protect, depends_on=[services["compute"]]),
         )
-        subnet = gcp.compute.Subnetwork(
+        subnet = compute.Subnetwork(
             f"{name}-subnet",
             region=region,
             network=network.id,
@@ -231,7 +232,7 @@ class GkeCluster(ClusterComponent):
         )
         # An explicit deny-all below every GKE-managed rule: what the implied
         # rule denies anyway, but logged.
-        gcp.compute.Firewall(
+        compute.Firewall(
             f"{name}-deny-ingress",
             network=network.id,
             direction="INGRESS",
@@ -242,8 +243,8 @@ class GkeCluster(ClusterComponent):
             description="Deny and log all ingress not allowed by a GKE-managed rule",
             opts=child(),
         )
-        router = gcp.compute.Router(f"{name}-router", region=region, network=network.id, opts=child())
-        gcp.compute.RouterNat(
+        router = compute.Router(f"{name}-router", region=region, network=network.id, opts=child())
+        compute.RouterNat(
             f"{name}-nat",
             router=router.name,
             region=region,
@@ -256,7 +257,7 @@ class GkeCluster(ClusterComponent):
             opts=child(),
         )
 
-        account = gcp.serviceaccount.Account(
+        account = serviceaccount.Account(
             f"{name}-nodes-sa",
             project=project,
             account_id=_account_id(name),
@@ -266,11 +267,11 @@ class GkeCluster(ClusterComponent):
         )
         member = account.email.apply(lambda email: f"serviceAccount:{email}")
         grants = [
-            gcp.projects.IAMMember(f"{name}-nodes-{key}", project=project, role=role, member=member, opts=child())
+            projects.IAMMember(f"{name}-nodes-{key}", project=project, role=role, member=member, opts=child())
             for key, role in NODE_ROLES.items()
         ]
 
-        shielded: gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgsDict = {
+        shielded: container.NodePoolNodeConfigShieldedInstanceConfigArgsDict = {
             "enable_secure_boot": True,
             "enable_integrity_monitoring": True,
         }
@@ -350,7 +351,7 @@ class GkeCluster(ClusterComponent):
             )
             # The removed default pool's settings would otherwise show as drift.
             ignore_changes.append("nodeConfig")
-        cluster = gcp.container.Cluster(
+        cluster = container.Cluster(
             f"{name}-cluster",
             name=_gke_name(f"{name}-cluster"),
             **cluster_args,
@@ -363,7 +364,7 @@ class GkeCluster(ClusterComponent):
 
         ready: list[pulumi.Resource] = [cluster]
         if not autopilot:
-            node_config: gcp.container.NodePoolNodeConfigArgsDict = {
+            node_config: container.NodePoolNodeConfigArgsDict = {
                 "machine_type": args["machine_type"],
                 "disk_size_gb": args["disk_size_gb"],
                 "disk_type": NODE_DISK_TYPE,
@@ -376,12 +377,12 @@ class GkeCluster(ClusterComponent):
                 "metadata": {"disable-legacy-endpoints": "true"},
                 "resource_labels": labels,
             }
-            autoscaling: gcp.container.NodePoolAutoscalingArgsDict = {
+            autoscaling: container.NodePoolAutoscalingArgsDict = {
                 "min_node_count": args["min_nodes_per_zone"],
                 "max_node_count": args["max_nodes_per_zone"],
                 "location_policy": "BALANCED",
             }
-            node_pool = gcp.container.NodePool(
+            node_pool = container.NodePool(
                 f"{name}-nodes",
                 name=_gke_name(
                     f"{name}-nodes",
@@ -407,7 +408,7 @@ class GkeCluster(ClusterComponent):
         annotations = {INGRESS_CLASS_ANNOTATION: INGRESS_CLASS}
         if args["static_ip"]:
             address_name = _cloud_name(name, "ingress")
-            address = gcp.compute.GlobalAddress(
+            address = compute.GlobalAddress(
                 f"{name}-ingress-ip",
                 name=address_name,
                 address_type="EXTERNAL",
@@ -422,7 +423,7 @@ class GkeCluster(ClusterComponent):
             # The host is part of the name: a new host gets a new certificate
             # next to the old one, so the Ingress switches without a gap.
             certificate_name = _cloud_name(name, f"cert-{hashlib.sha256(host.encode()).hexdigest()[:8]}")
-            certificate = gcp.compute.ManagedSslCertificate(
+            certificate = compute.ManagedSslCertificate(
                 f"{name}-certificate",
                 name=certificate_name,
                 managed={"domains": [host]},
