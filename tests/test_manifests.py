@@ -309,9 +309,13 @@ def _offline_env(work: Path, log: Path) -> dict[str, str]:
     No config file (HOME and the working directory are `work`), API key or check
     selection leaks in; no PyPI update check (`--skip-download` does not cover it).
     """
-    guard = work / "guard"
+    # One guard directory per log: scans start side by side, and rewriting a shared
+    # sitecustomize.py while another interpreter imports it left that scan unguarded.
+    guard = work / f"guard-{log.name}"
     guard.mkdir(exist_ok=True)
-    (guard / "sitecustomize.py").write_text(NETWORK_GUARD)
+    staged = guard / "sitecustomize.py.tmp"
+    staged.write_text(NETWORK_GUARD)
+    staged.replace(guard / "sitecustomize.py")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CKV_", "BC_", "PRISMA_", "PYTHON"))}
     env.update(
         HOME=str(work),
