@@ -10,7 +10,8 @@ its access entries, then the nodes of its mode:
   `IngressClass` of its built-in ALB controller, and turn on NetworkPolicy
   enforcement (off by default in both modes).
 * `standard`: a managed node group on AL2023 from a hardened launch template,
-  the EKS add-ons, and the AWS Load Balancer Controller (Helm, Pod Identity).
+  the EKS add-ons, the AWS Load Balancer Controller and the Cluster Autoscaler
+  (Helm, Pod Identity).
 
 The bar is the defaults of terraform-aws-modules/terraform-aws-eks: private
 nodes, secrets encryption, every control-plane log, API access entries only.
@@ -88,6 +89,23 @@ LB_CONTROLLER_VERSION = "1.13.0"
 LB_CONTROLLER_REPO = "https://aws.github.io/eks-charts"
 LB_CONTROLLER_NAMESPACE = "kube-system"
 LB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+
+#: The Cluster Autoscaler (standard mode): it owns the node group's desired size, between its min and max.
+CLUSTER_AUTOSCALER_CHART = "cluster-autoscaler"
+CLUSTER_AUTOSCALER_VERSION = "9.56.0"
+CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
+CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
+CLUSTER_AUTOSCALER_NAMESPACE = "kube-system"
+CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+#: Its arguments: spread over zones (one group spans them), pack by least waste, and let nodes
+#: whose pods keep only scratch space (the app's emptyDir /tmp) scale down.
+CLUSTER_AUTOSCALER_ARGS = {
+    "balance-similar-node-groups": True,
+    "expander": "least-waste",
+    "skip-nodes-with-local-storage": False,
+}
+#: ASG tag EKS puts on a managed node group's Auto Scaling group, with the value `owned`.
+CLUSTER_AUTOSCALER_OWNER_TAG = "k8s.io/cluster-autoscaler/{cluster}"
 
 #: Name of the IngressClass the app's Ingress uses, in both modes.
 INGRESS_CLASS = "alb"
@@ -170,6 +188,50 @@ def _key_policy(part: str, account: str, logs_region: str | None = None) -> str:
                 },
             }
         )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def cluster_autoscaler_image_tag(kubernetes_version: str) -> str:
+    """The Cluster Autoscaler release made for the cluster's minor version (`1.35` -> `v1.35.0`)."""
+    return f"v{kubernetes_version}.0"
+
+
+def _cluster_autoscaler_policy(part: str, region: str, cluster: str) -> str:
+    """What the Cluster Autoscaler may do: read groups and instance types, resize only this cluster's groups.
+
+    EKS tags the Auto Scaling group of every managed node group with
+    `k8s.io/cluster-autoscaler/<cluster>: owned` and names it `eks-<node group>-<id>`;
+    the write actions need both.
+    """
+    owned = {"StringEquals": {f"aws:ResourceTag/{CLUSTER_AUTOSCALER_OWNER_TAG.format(cluster=cluster)}": "owned"}}
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": "eks:DescribeNodegroup",
+            "Resource": f"arn:{part}:eks:{region}:*:nodegroup/{cluster}/*/*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            "Resource": f"arn:{part}:autoscaling:{region}:*:autoScalingGroup:*:autoScalingGroupName/eks-*",
+            "Condition": owned,
+        },
+    ]
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -902,7 +964,7 @@ class EksCluster(ClusterComponent):
             update_config={"max_unavailable": NODE_MAX_UNAVAILABLE},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             tags=dict(tags),
-            # The cluster autoscaler owns the node count once the group exists.
+            # The Cluster Autoscaler (below) owns the node count once the group exists.
             opts=child(depends_on=[*node_prerequisites, *before], ignore_changes=["scalingConfig.desiredSize"]),
         )
 
@@ -968,4 +1030,82 @@ class EksCluster(ClusterComponent):
             },
             opts=k8s_child(depends_on=[node_group, coredns, association]),
         )
-        return [node_group, coredns, controller]
+        # The app waits for the autoscaler too: its first replicas may need more than the minimum of nodes.
+        autoscaler = self._cluster_autoscaler(name, args, part, tags, child, k8s_child, cluster, node_group, coredns)
+        return [node_group, coredns, controller, autoscaler]
+
+    def _cluster_autoscaler(
+        self,
+        name: str,
+        args: EksClusterArgs,
+        part: str,
+        tags: Mapping[str, str],
+        child: Callable[..., pulumi.ResourceOptions],
+        k8s_child: Callable[..., pulumi.ResourceOptions],
+        cluster: eks.Cluster,
+        node_group: eks.NodeGroup,
+        coredns: eks.Addon,
+    ) -> k8s.helm.v3.Release:
+        """Standard mode: the Cluster Autoscaler, allowed to resize only this cluster's node group."""
+        policy = iam.Policy(
+            f"{name}-autoscaler-policy",
+            description=f"Cluster Autoscaler of {name}",
+            policy=_cluster_autoscaler_policy(part, args["region"], name),
+            tags=dict(tags),
+            opts=child(),
+        )
+        role = iam.Role(
+            f"{name}-autoscaler-role",
+            assume_role_policy=_trust("pods.eks.amazonaws.com", tag_session=True),
+            description=f"Cluster Autoscaler of {name} (Pod Identity)",
+            tags=dict(tags),
+            opts=child(),
+        )
+        attachment = iam.RolePolicyAttachment(
+            f"{name}-autoscaler-role-policy", role=role.name, policy_arn=policy.arn, opts=child()
+        )
+        association = eks.PodIdentityAssociation(
+            f"{name}-autoscaler-identity",
+            cluster_name=cluster.name,
+            namespace=CLUSTER_AUTOSCALER_NAMESPACE,
+            service_account=CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
+            role_arn=role.arn,
+            tags=dict(tags),
+            opts=child(depends_on=[attachment]),
+        )
+        return k8s.helm.v3.Release(
+            f"{name}-autoscaler",
+            name=CLUSTER_AUTOSCALER_CHART,
+            chart=CLUSTER_AUTOSCALER_CHART,
+            version=CLUSTER_AUTOSCALER_VERSION,
+            repository_opts={"repo": CLUSTER_AUTOSCALER_REPO},
+            namespace=CLUSTER_AUTOSCALER_NAMESPACE,
+            values={
+                "cloudProvider": "aws",
+                "awsRegion": args["region"],
+                "autoDiscovery": {"clusterName": cluster.name},
+                "image": {
+                    "repository": CLUSTER_AUTOSCALER_IMAGE,
+                    "tag": cluster_autoscaler_image_tag(args["kubernetes_version"]),
+                },
+                "rbac": {"serviceAccount": {"create": True, "name": CLUSTER_AUTOSCALER_SERVICE_ACCOUNT}},
+                "extraArgs": dict(CLUSTER_AUTOSCALER_ARGS),
+                "priorityClassName": "system-cluster-critical",
+                "resources": {
+                    "requests": {"cpu": "100m", "memory": "300Mi"},
+                    "limits": {"memory": "600Mi"},
+                },
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": 65534,
+                    "runAsGroup": 65534,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containerSecurityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "readOnlyRootFilesystem": True,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+            },
+            opts=k8s_child(depends_on=[node_group, coredns, association]),
+        )

@@ -8,6 +8,7 @@ scanned by checkov, which must run the EKS checks and fail none.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import ipaddress
 import json
@@ -81,24 +82,25 @@ TERRAFORM_RENAMES = {
     "pod_identity_associations": "pod_identity_association",
 }
 
-#: checkov checks accepted on purpose: check id -> (the only Terraform type it may fail on, why).
+#: checkov checks accepted on purpose: check id -> (the only resources it may fail on, as a glob over
+#: checkov's `<type>.<name>` address, why).
 #: They are not passed as `--skip-check`: they still run on everything else
 #: (CKV_AWS_290 and CKV_AWS_355 pass on the inline role policies), and the
 #: test proves each one applies here, so a stale entry fails.
 SKIP_CHECKS: dict[str, tuple[str, str]] = {
     "CKV_AWS_39": (
-        "aws_eks_cluster",
+        "aws_eks_cluster.*-cluster",
         "the public endpoint stays on so Pulumi and people can reach the API from outside the VPC; it admits "
         "only aws.apiAllowedCidrs (CKV_AWS_38 proves it is never 0.0.0.0/0) and the private endpoint is on",
     ),
     "CKV_AWS_290": (
-        "aws_iam_policy",
+        "aws_iam_policy.*-lbc-policy",
         "the AWS Load Balancer Controller's policy needs write actions (CreateSecurityGroup, CreateListener, "
         "...) on resources whose ARNs exist only after it creates them; every action EC2 and ELB can scope "
         "is conditioned on the elbv2.k8s.aws/cluster tag",
     ),
     "CKV_AWS_355": (
-        "aws_iam_policy",
+        "aws_iam_policy.*-lbc-policy",
         "same policy: the ELB and EC2 create and describe actions it needs cannot name a resource ARN",
     ),
 }
@@ -552,8 +554,8 @@ def test_standard_mode_load_balancer_controller_is_a_helm_v3_release_with_pod_id
 ) -> None:
     plan = plans("aws-standard")
     cluster = "aws-us-east-1"
-    release = one(plan, RELEASE, cluster)
-    association = one(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation", cluster)
+    release = plan.named(f"{cluster}-lbc")
+    association = plan.named(f"{cluster}-lbc-identity")
     role = plan.named(f"{cluster}-lbc-role")
     assert release.provider == one(plan, K8S_PROVIDER, cluster).urn
     assert release.inputs["chart"] == "aws-load-balancer-controller"
@@ -582,6 +584,61 @@ def test_standard_mode_load_balancer_controller_is_a_helm_v3_release_with_pod_id
     assert release.urn in ingress_class.dependencies
 
 
+def test_standard_mode_cluster_autoscaler_resizes_only_its_own_node_group(plans: Callable[[str], Plan]) -> None:
+    plan = plans("aws-standard")
+    cluster = "aws-us-east-1"
+    group = one(plan, NODE_GROUP, cluster)
+    assert group.ignore_changes == ["scalingConfig.desiredSize"], "the autoscaler owns the desired size"
+    release = plan.named(f"{cluster}-autoscaler")
+    association = plan.named(f"{cluster}-autoscaler-identity")
+    role = plan.named(f"{cluster}-autoscaler-role")
+    assert release.type == RELEASE and release.provider == one(plan, K8S_PROVIDER, cluster).urn
+    assert release.inputs["chart"] == "cluster-autoscaler"
+    assert release.inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
+    assert release.inputs["namespace"] == "kube-system"
+    values = release.inputs["values"]
+    assert values["cloudProvider"] == "aws" and values["awsRegion"] == "us-east-1"
+    assert values["autoDiscovery"] == {"clusterName": cluster}
+    # The autoscaler simulates the scheduler of its own minor version.
+    version = one(plan, CLUSTER, cluster).inputs["version"]
+    assert values["image"]["tag"] == f"v{version}.0"
+    assert values["rbac"]["serviceAccount"] == {"create": True, "name": association.inputs["serviceAccount"]}
+    assert association.inputs["namespace"] == release.inputs["namespace"]
+    assert association.property_dependencies["roleArn"] == [role.urn]
+    assert {group.urn, association.urn, plan.named(f"{cluster}-addon-coredns").urn} <= set(release.dependencies)
+    assert values["securityContext"]["runAsNonRoot"] is True
+    assert values["containerSecurityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    # Nodes running the app (emptyDir /tmp) must still be able to scale down.
+    assert values["extraArgs"]["skip-nodes-with-local-storage"] is False
+
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": ["pods.eks.amazonaws.com"]}
+    policy = plan.named(f"{cluster}-autoscaler-policy")
+    [attachment] = [a for a in plan.of_type(ATTACHMENT) if a.property_dependencies.get("role") == [role.urn]]
+    assert attachment.property_dependencies["policyArn"] == [policy.urn], "the role has only its own policy"
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    writes = [
+        s for s in statements if any(not a.split(":")[1].startswith(("Describe", "Get")) for a in _list(s["Action"]))
+    ]
+    assert [sorted(_list(s["Action"])) for s in writes] == [
+        ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+    ]
+    [write] = writes
+    assert write["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned"}}
+    assert write["Resource"].startswith("arn:aws:autoscaling:us-east-1:")
+    describe_nodegroup = next(s for s in statements if s["Action"] == "eks:DescribeNodegroup")
+    assert describe_nodegroup["Resource"] == f"arn:aws:eks:us-east-1:*:nodegroup/{cluster}/*/*"
+
+
+def test_auto_mode_installs_no_autoscaler_or_controller(plans: Callable[[str], Plan]) -> None:
+    plan = plans("aws-auto")
+    assert not [r.name for r in plan if r.type == RELEASE], "Auto Mode scales nodes and runs the ALB controller itself"
+
+
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -596,6 +653,7 @@ def _list(value: Any) -> list[Any]:
         ("aws-standard", {NODE_GROUP, ADDON, RELEASE, INGRESS_CLASS}),
     ],
 )
+# Two Helm releases in standard mode: the load balancer controller and the cluster autoscaler.
 def test_app_objects_wait_for_the_nodes_and_the_ingress_class(
     plans: Callable[[str], Plan], stack: str, waits_for: set[str]
 ) -> None:
@@ -608,7 +666,9 @@ def test_app_objects_wait_for_the_nodes_and_the_ingress_class(
             for u in ready
             if plan.by_urn(u).type != CONFIG_MAP or not plan.by_urn(u).name.startswith(f"{cluster}-app-")
         }
-        assert len(ready) == len(waits_for)
+        releases = sum(plan.by_urn(u).type == RELEASE for u in ready)
+        assert len(ready) == len(waits_for) + max(releases - 1, 0)
+        assert releases in (0, 2), "standard mode: the load balancer controller and the cluster autoscaler"
         for type_ in APP_WAITS:
             resource = next(r for r in of(plan, type_, cluster) if r.name.startswith(f"{cluster}-app-"))
             assert ready <= set(resource.dependencies), (
@@ -795,7 +855,7 @@ def test_checkov_terraform_plan_scan_passes_and_runs_the_eks_checks(
     unexpected = [
         f"{c['check_id']} {c['resource']}: {c['check_name']}"
         for c in failures
-        if c["check_id"] not in SKIP_CHECKS or c["resource"].split(".", 1)[0] != SKIP_CHECKS[c["check_id"]][0]
+        if c["check_id"] not in SKIP_CHECKS or not fnmatch.fnmatchcase(c["resource"], SKIP_CHECKS[c["check_id"]][0])
     ]
     assert unexpected == [], "\n".join(unexpected)
     passed: dict[str, set[str]] = {}
@@ -804,4 +864,7 @@ def test_checkov_terraform_plan_scan_passes_and_runs_the_eks_checks(
     for tf_type, checks in EXPECTED_CHECKS.items():
         missing = {cid: why for cid, why in checks.items() if cid not in passed.get(tf_type, set())}
         assert not missing, f"{tf_type}: expected checks did not pass: {missing}"
+    # The Cluster Autoscaler's policy is scoped tightly enough to pass the checks the controller's cannot.
+    autoscaler = {c["check_id"] for c in results["passed_checks"] if c["resource"].endswith("-autoscaler-policy")}
+    assert {"CKV_AWS_290", "CKV_AWS_355"} <= autoscaler, autoscaler
     assert {c["check_id"] for c in failures} == set(SKIP_CHECKS), "every accepted check applies here"
