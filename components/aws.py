@@ -420,6 +420,43 @@ def _lb_controller_policy(part: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+def _pod_identity(
+    prefix: str,
+    what: str,
+    policy: str,
+    namespace: str,
+    service_account: str,
+    cluster: eks.Cluster,
+    tags: Mapping[str, str],
+    child: Callable[..., pulumi.ResourceOptions],
+) -> eks.PodIdentityAssociation:
+    """A role only EKS Pod Identity can assume, with its own policy, bound to one service account.
+
+    Registers `<prefix>-policy`, `<prefix>-role`, `<prefix>-role-policy` and `<prefix>-identity`.
+    """
+    role_policy = iam.Policy(f"{prefix}-policy", description=what, policy=policy, tags=dict(tags), opts=child())
+    role = iam.Role(
+        f"{prefix}-role",
+        assume_role_policy=_trust("pods.eks.amazonaws.com", tag_session=True),
+        description=f"{what} (Pod Identity)",
+        tags=dict(tags),
+        opts=child(),
+    )
+    attachment = iam.RolePolicyAttachment(
+        f"{prefix}-role-policy", role=role.name, policy_arn=role_policy.arn, opts=child()
+    )
+    return eks.PodIdentityAssociation(
+        f"{prefix}-identity",
+        cluster_name=cluster.name,
+        namespace=namespace,
+        service_account=service_account,
+        role_arn=role.arn,
+        tags=dict(tags),
+        # The pods may start as soon as the association exists: the role must already hold its policy.
+        opts=child(depends_on=[attachment]),
+    )
+
+
 def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
     """Private and public subnet CIDRs, one of each per zone.
 
@@ -985,31 +1022,15 @@ class EksCluster(ClusterComponent):
             pod_identity_associations=[{"role_arn": ebs_role.arn, "service_account": EBS_CSI_SERVICE_ACCOUNT}],
         )
 
-        lbc_policy = iam.Policy(
-            f"{name}-lbc-policy",
-            description=f"AWS Load Balancer Controller of {name}",
-            policy=_lb_controller_policy(part),
-            tags=dict(tags),
-            opts=child(),
-        )
-        lbc_role = iam.Role(
-            f"{name}-lbc-role",
-            assume_role_policy=_trust("pods.eks.amazonaws.com", tag_session=True),
-            description=f"AWS Load Balancer Controller of {name} (Pod Identity)",
-            tags=dict(tags),
-            opts=child(),
-        )
-        lbc_attachment = iam.RolePolicyAttachment(
-            f"{name}-lbc-role-policy", role=lbc_role.name, policy_arn=lbc_policy.arn, opts=child()
-        )
-        association = eks.PodIdentityAssociation(
-            f"{name}-lbc-identity",
-            cluster_name=cluster.name,
-            namespace=LB_CONTROLLER_NAMESPACE,
-            service_account=LB_CONTROLLER_SERVICE_ACCOUNT,
-            role_arn=lbc_role.arn,
-            tags=dict(tags),
-            opts=child(depends_on=[lbc_attachment]),
+        association = _pod_identity(
+            f"{name}-lbc",
+            f"AWS Load Balancer Controller of {name}",
+            _lb_controller_policy(part),
+            LB_CONTROLLER_NAMESPACE,
+            LB_CONTROLLER_SERVICE_ACCOUNT,
+            cluster,
+            tags,
+            child,
         )
         controller = k8s.helm.v3.Release(
             f"{name}-lbc",
@@ -1047,31 +1068,15 @@ class EksCluster(ClusterComponent):
         coredns: eks.Addon,
     ) -> k8s.helm.v3.Release:
         """Standard mode: the Cluster Autoscaler, allowed to resize only this cluster's node group."""
-        policy = iam.Policy(
-            f"{name}-autoscaler-policy",
-            description=f"Cluster Autoscaler of {name}",
-            policy=_cluster_autoscaler_policy(part, args["region"], name),
-            tags=dict(tags),
-            opts=child(),
-        )
-        role = iam.Role(
-            f"{name}-autoscaler-role",
-            assume_role_policy=_trust("pods.eks.amazonaws.com", tag_session=True),
-            description=f"Cluster Autoscaler of {name} (Pod Identity)",
-            tags=dict(tags),
-            opts=child(),
-        )
-        attachment = iam.RolePolicyAttachment(
-            f"{name}-autoscaler-role-policy", role=role.name, policy_arn=policy.arn, opts=child()
-        )
-        association = eks.PodIdentityAssociation(
-            f"{name}-autoscaler-identity",
-            cluster_name=cluster.name,
-            namespace=CLUSTER_AUTOSCALER_NAMESPACE,
-            service_account=CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
-            role_arn=role.arn,
-            tags=dict(tags),
-            opts=child(depends_on=[attachment]),
+        association = _pod_identity(
+            f"{name}-autoscaler",
+            f"Cluster Autoscaler of {name}",
+            _cluster_autoscaler_policy(part, args["region"], name),
+            CLUSTER_AUTOSCALER_NAMESPACE,
+            CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
+            cluster,
+            tags,
+            child,
         )
         return k8s.helm.v3.Release(
             f"{name}-autoscaler",
