@@ -941,7 +941,15 @@ class ExistingClusterSettings(_Model):
             raise ValueError("must be a DNS label: lowercase letters, digits and '-', starting with a letter")
         return value
 
-    @field_validator("ingress_class", "ingress_namespace")
+    @field_validator("ingress_class")
+    @classmethod
+    def _ingress_class(cls, value: str) -> str:
+        # IngressClass names are DNS subdomains: AKS app routing's is `webapprouting.kubernetes.azure.com`.
+        if not _SUBDOMAIN_RE.match(value):
+            raise ValueError("must be an IngressClass name: lowercase DNS labels joined by '.'")
+        return value
+
+    @field_validator("ingress_namespace")
     @classmethod
     def _label(cls, value: str) -> str:
         if not _DNS_LABEL_RE.match(value):

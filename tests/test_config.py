@@ -469,6 +469,23 @@ def test_field_defaults_apply_when_nothing_is_written() -> None:
     assert (parsed.aws.enabled, parsed.aws.mode.value, parsed.gcp.mode.value) == (False, "auto", "autopilot")
 
 
+@pytest.mark.parametrize("ingress_class", ["webapprouting.kubernetes.azure.com", "nginx", "traefik-internal"])
+def test_an_existing_cluster_takes_any_ingress_class_name_kubernetes_allows(ingress_class: str) -> None:
+    clusters = [{"name": "aks-adopted", "context": "aks", "ingressClass": ingress_class}]
+    parsed = parse(raw_config(existing=clusters))
+
+    assert parsed.existing[0].ingress_class == ingress_class
+
+
+@pytest.mark.parametrize("ingress_class", ["Nginx", "nginx.", ".nginx", "web..routing", "nginx_internal"])
+def test_an_ingress_class_kubernetes_would_refuse_is_a_config_error(ingress_class: str) -> None:
+    clusters = [{"name": "kind", "context": "kind-kind", "ingressClass": ingress_class}]
+    issue = only_issue(raw_config(existing=clusters))
+
+    assert (issue.path, issue.value) == ("existing[0].ingressClass", ingress_class)
+    assert "IngressClass name" in issue.allowed
+
+
 def test_app_for_applies_an_override_only_to_the_cluster_it_names() -> None:
     clusters = [{"name": "kind", "context": "kind-kind"}, {"name": "edge", "context": "edge"}]
     canary = f"ghcr.io/acme/hello:1.5.0@{DIGEST}"

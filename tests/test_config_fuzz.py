@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 import string
 import types
 from collections.abc import Mapping
@@ -186,6 +187,11 @@ def one_of_texts(*values: str) -> st.SearchStrategy[str]:
 
 _name_like = st.one_of(spoil("hello"), one_of_texts("", "1hello", "Hello", "-hello", "hello-", "hello.world", "hel_lo"))
 _label_like = st.one_of(spoil("hello"), one_of_texts("", "Hello", "-hello", "hello-", "hello.world", "hel_lo"))
+#: DNS subdomains (Secret and IngressClass names): labels joined by dots, so `hello.world` is fine.
+_subdomain_like = st.one_of(
+    spoil("hello.world"),
+    one_of_texts("", "Hello", "-hello", "hello-", ".hello", "hello.", "hello..world", "hel_lo", "hello.-world"),
+)
 _image_like = st.one_of(
     spoil(TAGGED),
     one_of_texts(
@@ -242,7 +248,7 @@ _probe_like = st.one_of(
 MALFORMED: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("AppSettings", "name"): _name_like,
     ("AppSettings", "namespace"): _label_like,
-    ("AppSettings", "tls_secret_name"): _label_like,
+    ("AppSettings", "tls_secret_name"): _subdomain_like,
     ("AppSettings", "host"): st.one_of(
         spoil("hello.example.com"),
         one_of_texts("", "hello", "Hello.example.com", ".example.com", "hello..example.com", "hello.example.com."),
@@ -254,7 +260,7 @@ MALFORMED: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("GcpSettings", "regions"): _regions("us-central1"),
     ("AzureSettings", "regions"): _regions("westeurope"),
     ("ExistingClusterSettings", "name"): _name_like,
-    ("ExistingClusterSettings", "ingress_class"): _label_like,
+    ("ExistingClusterSettings", "ingress_class"): _subdomain_like,
     ("ExistingClusterSettings", "ingress_namespace"): _label_like,
     ("ExistingClusterSettings", "kubernetes_version"): st.one_of(
         st.text(max_size=6).filter(lambda s: s not in config.KUBERNETES_VERSIONS),
@@ -408,7 +414,8 @@ def _build_wrong_values(slot: Slot) -> st.SearchStrategy[Any]:
 SLOTS = enumerate_slots()
 #: Examples for the whole property, shared out over the key paths: one example runs the program once
 #: (~20-30 ms), so the file stays near 20 s of CPU however many fields the models grow.
-EXAMPLES = 560
+#: `MULTICLOUD_FUZZ_EXAMPLES=20000 make unit` digs deeper before a release.
+EXAMPLES = int(os.environ.get("MULTICLOUD_FUZZ_EXAMPLES", "560"))
 EXAMPLES_PER_PATH = max(3, EXAMPLES // len(SLOTS))
 #: libyaml's loader when PyYAML has it: the round-trip check below should not double the cost of an example.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
