@@ -94,6 +94,66 @@ def test_an_app_change_leaves_the_provider_untouched(
     assert before.named("kind-k8s").inputs == after.named("kind-k8s").inputs
 
 
+APP = "multicloud:index:KubernetesApp"
+#: Every app setting changed at once: what a release, a rename or a resize would touch.
+CHANGED_APP = {
+    "name": "shop",
+    "image": "ghcr.io/acme/shop:2.0.0@sha256:" + "ab" * 32,
+    "port": 8443,
+    "namespace": "storefront",
+    "host": "shop.example.org",
+    "tlsSecretName": "shop-tls",
+    "replicas": 5,
+    "maxReplicas": 20,
+    "targetCpuUtilization": 60,
+    "probes": {"liveness": "/live", "readiness": "/ready", "startup": "/started"},
+    "resources": {"requests": {"cpu": "300m", "memory": "384Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
+    "env": {"FEATURE_X": "on"},
+}
+
+
+#: Cloud objects that exist for the app's host and move with it: the Google-managed certificate for `app.host`
+#: (named after a hash of the host, so a new host gets a new certificate before the old one goes).
+FOR_THE_APP_HOST = {"gcp:compute/managedSslCertificate:ManagedSslCertificate"}
+
+
+def _infrastructure(plan: Plan) -> dict[str, Resource]:
+    """Everything but the app components and what they own: clusters, networks, providers, controllers."""
+    apps = {r.urn for r in plan.of_type(APP)}
+
+    def in_app(resource: Resource) -> bool:
+        parent = resource.urn
+        while parent is not None:
+            if parent in apps:
+                return True
+            parent = plan.by_urn(parent).parent
+        return False
+
+    return {r.urn: r for r in plan if not in_app(r) and r.type not in FOR_THE_APP_HOST}
+
+
+def test_no_app_change_touches_a_cluster_or_a_kubernetes_provider(
+    committed_plan: Callable[[str], Plan], plan_with: Callable[..., Plan]
+) -> None:
+    before = committed_plan("prod")
+    after = plan_with("prod", app=CHANGED_APP, overrides={"onprem-dc1": {"replicas": 2}})
+    assert {r.name for r in after.of_type("kubernetes:apps/v1:Deployment")} != set(), "the app still deploys"
+    old, new = _infrastructure(before), _infrastructure(after)
+    assert set(new) == set(old), "an app change added or removed infrastructure"
+    changed = [
+        old[urn].name
+        for urn in old
+        if (old[urn].inputs, old[urn].parent, old[urn].provider, sorted(old[urn].edges), old[urn].protect)
+        != (new[urn].inputs, new[urn].parent, new[urn].provider, sorted(new[urn].edges), new[urn].protect)
+    ]
+    assert changed == [], f"an app change would update (or replace) {changed}"
+    certificates = [r for r in after if r.type in FOR_THE_APP_HOST]
+    assert certificates, "prod's GKE clusters serve app.host with a managed certificate"
+    assert all(c.inputs["managed"]["domains"] == ["shop.example.org"] for c in certificates), "it follows the host"
+    providers = [r for r in new.values() if r.type == "pulumi:providers:kubernetes"]
+    assert len(providers) == len(before.cluster_names) == 8
+
+
 def test_kubeconfigs_are_exported_only_as_a_secret(committed_plan: Callable[[str], Plan]) -> None:
     plan = committed_plan("prod")
     assert "kubeconfigs" in plan.secret_outputs
