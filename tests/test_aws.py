@@ -29,6 +29,7 @@ from components.aws import (
 )
 from stacks.config import AWS_DEFAULT_VPC_OCTETS, AwsMode, ConfigError, parse
 from tests import checkov
+from tests.conftest import write_stack
 from tools.engine import Plan, Resource, evaluate
 from tools.tfplan import to_terraform_plan
 
@@ -155,9 +156,7 @@ def plans() -> Callable[[str], Plan]:
 
 
 def _evaluate_values(tmp_path: Path, values: dict[str, Any], into: Plan | None = None) -> Plan:
-    path = tmp_path / "Pulumi.t.yaml"
-    path.write_text(yaml.safe_dump({"config": {f"multicloud:{k}": v for k, v in values.items()}}))
-    return evaluate("t", config_file=path, into=into)
+    return evaluate("t", config_file=write_stack(tmp_path, values, "t"), into=into)
 
 
 def of(plan: Plan, type_: str, cluster: str | None = None) -> list[Resource]:
