@@ -486,7 +486,13 @@ def test_the_base_stack_is_valid_and_deploys(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("slot", SLOTS, ids=lambda slot: slot.path)
-@settings(max_examples=EXAMPLES_PER_PATH, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example runs the whole program, so time is no signal of a bad strategy (too_slow), and a loaded CI
+# machine must not fail on it; tmp_path is reused across examples on purpose (the stack file is rewritten).
+@settings(
+    max_examples=EXAMPLES_PER_PATH,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_a_wrong_value_anywhere_is_a_config_error_naming_its_path(
     slot: Slot, data: st.DataObject, tmp_path: Path
