@@ -617,15 +617,20 @@ class EksCluster(ClusterComponent):
             ),
             opts=child(),
         )
+
+        def log_group(role: str, log_name: str) -> cloudwatch.LogGroup:
+            """A log group kept for LOG_RETENTION_DAYS, encrypted with the logs key, protected in prod."""
+            return cloudwatch.LogGroup(
+                f"{name}-{role}",
+                name=log_name,
+                retention_in_days=LOG_RETENTION_DAYS,
+                kms_key_id=logs_key.arn,
+                tags=tags,
+                opts=child(protect=protect),
+            )
+
         # EKS writes to this exact name; creating it first sets retention and encryption.
-        cluster_logs = cloudwatch.LogGroup(
-            f"{name}-cluster-logs",
-            name=f"/aws/eks/{name}/cluster",
-            retention_in_days=LOG_RETENTION_DAYS,
-            kms_key_id=logs_key.arn,
-            tags=tags,
-            opts=child(protect=protect),
-        )
+        cluster_logs = log_group("cluster-logs", f"/aws/eks/{name}/cluster")
 
         # ------------------------------------------------------------------ network
         vpc = ec2.Vpc(
@@ -638,14 +643,7 @@ class EksCluster(ClusterComponent):
         )
         # Adopting the default security group with no rules closes it: nothing may use it by accident.
         ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, tags=named("default-sg"), opts=child())
-        flow_logs = cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            name=f"/aws/vpc-flow-logs/{name}",
-            retention_in_days=LOG_RETENTION_DAYS,
-            kms_key_id=logs_key.arn,
-            tags=tags,
-            opts=child(protect=protect),
-        )
+        flow_logs = log_group("flow-logs", f"/aws/vpc-flow-logs/{name}")
         flow_role = iam.Role(
             f"{name}-flow-logs-role",
             assume_role_policy=_trust("vpc-flow-logs.amazonaws.com"),
