@@ -16,7 +16,7 @@ import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -239,6 +239,22 @@ class Resources(_Model):
     """The most each pod may use."""
 
 
+def _matching(pattern: re.Pattern[str], allowed: str) -> Callable[[str | None], str | None]:
+    """A field check: a value that is set must match `pattern` in full; `allowed` tells the user what would."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and not pattern.fullmatch(value):
+            raise ValueError(allowed)
+        return value
+
+    return check
+
+
+#: The checks more than one field shares.
+_is_name = _matching(_NAME_RE, "must be a DNS label: lowercase letters, digits and '-', starting with a letter")
+_is_label = _matching(_DNS_LABEL_RE, "must be a DNS label: lowercase letters, digits and '-'")
+
+
 class Probes(_Model):
     liveness: str = "/healthz"
     """HTTP path the kubelet polls to restart a stuck container."""
@@ -297,35 +313,23 @@ class AppSettings(_Model):
     env: dict[str, str] = Field(default_factory=dict)
     """Plain environment variables for the container (no secrets); numbers and booleans are written as text."""
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME_RE.match(value):
-            raise ValueError("must be a DNS label: lowercase letters, digits and '-', starting with a letter")
-        return value
+    _name = field_validator("name")(_is_name)
 
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, value: str | None) -> str | None:
-        if value is not None and not _DNS_LABEL_RE.match(value):
-            raise ValueError("must be a DNS label: lowercase letters, digits and '-'")
+        _is_label(value)
         if value in _RESERVED_NAMESPACES:
             raise ValueError(f"must not be a namespace Kubernetes owns ({', '.join(sorted(_RESERVED_NAMESPACES))})")
         return value
 
-    @field_validator("tls_secret_name")
-    @classmethod
-    def _secret_name(cls, value: str | None) -> str | None:
-        if value is not None and not _SUBDOMAIN_RE.match(value):
-            raise ValueError("must be a Secret name: lowercase DNS labels joined by '.'")
-        return value
+    _secret_name = field_validator("tls_secret_name")(
+        _matching(_SUBDOMAIN_RE, "must be a Secret name: lowercase DNS labels joined by '.'")
+    )
 
-    @field_validator("host")
-    @classmethod
-    def _host(cls, value: str | None) -> str | None:
-        if value is not None and not _HOST_RE.match(value):
-            raise ValueError("must be a lowercase DNS name with at least two labels, like hello.example.com")
-        return value
+    _host = field_validator("host")(
+        _matching(_HOST_RE, "must be a lowercase DNS name with at least two labels, like hello.example.com")
+    )
 
     _image = field_validator("image")(_check_image)
 
@@ -522,12 +526,9 @@ class AwsSettings(CloudSettings):
             )
         return value
 
-    @field_validator("assume_role_arn")
-    @classmethod
-    def _assume(cls, value: str | None) -> str | None:
-        if value is not None and not _AWS_ROLE_ARN_RE.match(value):
-            raise ValueError("must be an IAM role ARN like arn:aws:iam::123456789012:role/deployer")
-        return value
+    _assume = field_validator("assume_role_arn")(
+        _matching(_AWS_ROLE_ARN_RE, "must be an IAM role ARN like arn:aws:iam::123456789012:role/deployer")
+    )
 
     def vpc_cidr_of(self, region: str) -> str | None:
         """The VPC CIDR of one region: the configured one, else the region's fixed default."""
@@ -603,12 +604,9 @@ class GcpNodeSettings(_Model):
     disk_size_gb: int = Field(default=100, ge=20, le=65536)
     """Boot disk size of each node (pd-balanced), in GB."""
 
-    @field_validator("machine_type")
-    @classmethod
-    def _machine(cls, value: str) -> str:
-        if not _GCP_MACHINE_TYPE_RE.fullmatch(value):
-            raise ValueError("must be a Compute Engine machine type like e2-standard-4")
-        return value
+    _machine = field_validator("machine_type")(
+        _matching(_GCP_MACHINE_TYPE_RE, "must be a Compute Engine machine type like e2-standard-4")
+    )
 
 
 #: How long one GKE maintenance window may last: at least 4 hours, less than a day.
@@ -627,12 +625,9 @@ class GcpMaintenanceWindow(_Model):
     recurrence: str = "FREQ=WEEKLY;BYDAY=SA,SU"
     """RFC 5545 RRULE of the window; GKE needs 48 h of windows in every 32 days."""
 
-    @field_validator("start", "end")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        if not _RFC3339_UTC_RE.fullmatch(value):
-            raise ValueError("must be an RFC 3339 UTC time like 2025-01-04T03:00:00Z")
-        return value
+    _time = field_validator("start", "end")(
+        _matching(_RFC3339_UTC_RE, "must be an RFC 3339 UTC time like 2025-01-04T03:00:00Z")
+    )
 
     @field_validator("recurrence")
     @classmethod
@@ -664,12 +659,11 @@ class GcpSettings(CloudSettings):
     managed_certificate: bool = False
     """A Google-managed TLS certificate for `app.host` on the load balancer (needs `app.host`)."""
 
-    @field_validator("project")
-    @classmethod
-    def _project(cls, value: str | None) -> str | None:
-        if value is not None and not _GCP_PROJECT_RE.fullmatch(value):
-            raise ValueError("must be a project id: 6-30 lowercase letters, digits or '-', starting with a letter")
-        return value
+    _project = field_validator("project")(
+        _matching(
+            _GCP_PROJECT_RE, "must be a project id: 6-30 lowercase letters, digits or '-', starting with a letter"
+        )
+    )
 
     @field_validator("master_authorized_cidrs")
     @classmethod
@@ -768,12 +762,9 @@ class AzurePoolSettings(_Model):
     ephemeral_os_disk: bool = True
     """OS disk on the VM's local storage (faster, nothing persisted); false for VM sizes without a local disk."""
 
-    @field_validator("vm_size")
-    @classmethod
-    def _vm_size(cls, value: str) -> str:
-        if not _AZURE_VM_SIZE_RE.match(value):
-            raise ValueError("must be an Azure VM size like Standard_D4ds_v5")
-        return value
+    _vm_size = field_validator("vm_size")(
+        _matching(_AZURE_VM_SIZE_RE, "must be an Azure VM size like Standard_D4ds_v5")
+    )
 
 
 class AzureMaintenanceSettings(_Model):
@@ -786,19 +777,11 @@ class AzureMaintenanceSettings(_Model):
     utc_offset: str = "+00:00"
     """Time zone of `startTime`, like `+01:00`."""
 
-    @field_validator("start_time")
-    @classmethod
-    def _start(cls, value: str) -> str:
-        if not _HH_MM_RE.match(value):
-            raise ValueError("must be a time of day HH:MM, like 02:00")
-        return value
+    _start = field_validator("start_time")(_matching(_HH_MM_RE, "must be a time of day HH:MM, like 02:00"))
 
-    @field_validator("utc_offset")
-    @classmethod
-    def _offset(cls, value: str) -> str:
-        if not _UTC_OFFSET_RE.match(value):
-            raise ValueError("must be a UTC offset +HH:MM or -HH:MM, like +01:00")
-        return value
+    _offset = field_validator("utc_offset")(
+        _matching(_UTC_OFFSET_RE, "must be a UTC offset +HH:MM or -HH:MM, like +01:00")
+    )
 
 
 #: Ranges AKS uses itself; pod and service ranges must stay clear of them.
@@ -841,12 +824,9 @@ class AzureSettings(CloudSettings):
     maintenance: AzureMaintenanceSettings = AzureMaintenanceSettings()
     """Weekly window for Kubernetes and node image upgrades."""
 
-    @field_validator("subscription_id")
-    @classmethod
-    def _subscription(cls, value: str | None) -> str | None:
-        if value is not None and not _GUID_RE.match(value):
-            raise ValueError("must be a subscription id (GUID) like 00000000-0000-0000-0000-000000000000")
-        return value
+    _subscription = field_validator("subscription_id")(
+        _matching(_GUID_RE, "must be a subscription id (GUID) like 00000000-0000-0000-0000-000000000000")
+    )
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -934,27 +914,14 @@ class ExistingClusterSettings(_Model):
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     """Minor version of the cluster; manifests are validated against it."""
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME_RE.match(value):
-            raise ValueError("must be a DNS label: lowercase letters, digits and '-', starting with a letter")
-        return value
+    _name = field_validator("name")(_is_name)
 
-    @field_validator("ingress_class")
-    @classmethod
-    def _ingress_class(cls, value: str) -> str:
-        # IngressClass names are DNS subdomains: AKS app routing's is `webapprouting.kubernetes.azure.com`.
-        if not _SUBDOMAIN_RE.match(value):
-            raise ValueError("must be an IngressClass name: lowercase DNS labels joined by '.'")
-        return value
+    # IngressClass names are DNS subdomains: AKS app routing's is `webapprouting.kubernetes.azure.com`.
+    _ingress_class = field_validator("ingress_class")(
+        _matching(_SUBDOMAIN_RE, "must be an IngressClass name: lowercase DNS labels joined by '.'")
+    )
 
-    @field_validator("ingress_namespace")
-    @classmethod
-    def _label(cls, value: str) -> str:
-        if not _DNS_LABEL_RE.match(value):
-            raise ValueError("must be a DNS label: lowercase letters, digits and '-'")
-        return value
+    _label = field_validator("ingress_namespace")(_is_label)
 
     @field_validator("kubernetes_version")
     @classmethod
