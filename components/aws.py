@@ -545,39 +545,34 @@ class EksCluster(ClusterComponent):
             return {**tags, "Name": f"{name}-{role}"}
 
         # ------------------------------------------------------------------ IAM roles
-        cluster_role = iam.Role(
-            f"{name}-cluster-role",
-            assume_role_policy=_trust("eks.amazonaws.com", tag_session=True),
-            description=f"EKS control plane of {name}",
-            tags=tags,
-            opts=child(),
+        def service_role(
+            role: str, trust: str, description: str, policies: Sequence[str]
+        ) -> tuple[iam.Role, list[iam.RolePolicyAttachment]]:
+            """`<name>-<role>-role` for an AWS service, with the AWS managed `policies` (`<name>-<role>-<policy>`)."""
+            created = iam.Role(
+                f"{name}-{role}-role", assume_role_policy=trust, description=description, tags=tags, opts=child()
+            )
+            attached = [
+                iam.RolePolicyAttachment(
+                    f"{name}-{role}-{policy}",
+                    role=created.name,
+                    policy_arn=_managed_policy(part, policy),
+                    opts=child(),
+                )
+                for policy in policies
+            ]
+            return created, attached
+
+        cluster_role, cluster_policies = service_role(
+            "cluster",
+            _trust("eks.amazonaws.com", tag_session=True),
+            f"EKS control plane of {name}",
+            CLUSTER_POLICIES[mode],
         )
         account = cluster_role.arn.apply(_account)
-        cluster_policies = [
-            iam.RolePolicyAttachment(
-                f"{name}-cluster-{policy}",
-                role=cluster_role.name,
-                policy_arn=_managed_policy(part, policy),
-                opts=child(),
-            )
-            for policy in CLUSTER_POLICIES[mode]
-        ]
-        node_role = iam.Role(
-            f"{name}-node-role",
-            assume_role_policy=_trust("ec2.amazonaws.com"),
-            description=f"EKS nodes of {name}",
-            tags=tags,
-            opts=child(),
+        node_role, node_policies = service_role(
+            "node", _trust("ec2.amazonaws.com"), f"EKS nodes of {name}", NODE_POLICIES[mode]
         )
-        node_policies = [
-            iam.RolePolicyAttachment(
-                f"{name}-node-{policy}",
-                role=node_role.name,
-                policy_arn=_managed_policy(part, policy),
-                opts=child(),
-            )
-            for policy in NODE_POLICIES[mode]
-        ]
 
         # ------------------------------------------------------------------ keys and logs
         secrets_key = kms.Key(
