@@ -698,17 +698,21 @@ class EksCluster(ClusterComponent):
         # Nodes in a private subnet reach ECR and AWS APIs only through its NAT route: whatever
         # launches nodes waits for these associations (each waits for its route table and NAT gateway).
         private_routing: list[ec2.RouteTableAssociation] = []
-        for index, zone in enumerate(zones):
-            public = ec2.Subnet(
-                f"{name}-public-{zone}",
+
+        def subnet(kind: str, zone: str, cidr: str, role_tags: Mapping[str, str]) -> ec2.Subnet:
+            """`<name>-<kind>-<zone>`; no public IPs even in public subnets: load balancers get their own."""
+            return ec2.Subnet(
+                f"{name}-{kind}-{zone}",
                 vpc_id=vpc.id,
                 availability_zone=zone,
-                cidr_block=public_cidrs[index],
-                # Load balancers get their own addresses; nothing launched here needs a public IP.
+                cidr_block=cidr,
                 map_public_ip_on_launch=False,
-                tags={**named(f"public-{zone}"), **PUBLIC_SUBNET_ROLE},
+                tags={**named(f"{kind}-{zone}"), **role_tags},
                 opts=child(protect=protect),
             )
+
+        for index, zone in enumerate(zones):
+            public = subnet("public", zone, public_cidrs[index], PUBLIC_SUBNET_ROLE)
             ec2.RouteTableAssociation(
                 f"{name}-public-{zone}-rt", subnet_id=public.id, route_table_id=public_routes.id, opts=child()
             )
@@ -726,15 +730,7 @@ class EksCluster(ClusterComponent):
                     )
                 )
         for index, zone in enumerate(zones):
-            private = ec2.Subnet(
-                f"{name}-private-{zone}",
-                vpc_id=vpc.id,
-                availability_zone=zone,
-                cidr_block=private_cidrs[index],
-                map_public_ip_on_launch=False,
-                tags={**named(f"private-{zone}"), **PRIVATE_SUBNET_ROLE},
-                opts=child(protect=protect),
-            )
+            private = subnet("private", zone, private_cidrs[index], PRIVATE_SUBNET_ROLE)
             nat = nat_gateways[index if args["nat_gateway_per_zone"] else 0]
             routes = ec2.RouteTable(
                 f"{name}-private-{zone}-rt",
