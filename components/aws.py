@@ -158,6 +158,12 @@ def _trust(*services: str, tag_session: bool = False) -> str:
     )
 
 
+def _allow(actions: Sequence[str], resource: str | Sequence[str]) -> str:
+    """An identity policy that allows `actions` on `resource` and nothing else."""
+    statement = {"Effect": "Allow", "Action": list(actions), "Resource": resource}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
 def _account(arn: str) -> str:
     return arn.split(":")[4]
 
@@ -597,18 +603,7 @@ class EksCluster(ClusterComponent):
             f"{name}-cluster-encryption",
             role=cluster_role.name,
             policy=secrets_key.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
-                                "Resource": arn,
-                            }
-                        ],
-                    }
-                )
+                lambda arn: _allow(["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], arn)
             ),
             opts=child(),
         )
@@ -650,22 +645,9 @@ class EksCluster(ClusterComponent):
             f"{name}-flow-logs-write",
             role=flow_role.name,
             policy=flow_logs.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "logs:CreateLogStream",
-                                    "logs:PutLogEvents",
-                                    "logs:DescribeLogGroups",
-                                    "logs:DescribeLogStreams",
-                                ],
-                                "Resource": [arn, f"{arn}:*"],
-                            }
-                        ],
-                    }
+                lambda arn: _allow(
+                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+                    [arn, f"{arn}:*"],
                 )
             ),
             opts=child(),
