@@ -69,6 +69,9 @@ AUTO_NODE_POOLS = ("general-purpose", "system")
 ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 #: EKS add-ons that run as pods: installed once the node group has nodes.
 ADDONS_AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
+#: EKS community add-on serving the metrics API the app's HorizontalPodAutoscaler reads CPU from.
+#: EKS installs no metrics server of its own (GKE and AKS do), in either mode.
+METRICS_SERVER_ADDON = "metrics-server"
 #: Service account of the EBS CSI controller, bound to its IAM role through Pod Identity.
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 #: Add-on configuration: the VPC CNI enforces NetworkPolicies only when asked (off by default).
@@ -463,6 +466,30 @@ def _pod_identity(
     )
 
 
+def _addon(
+    name: str,
+    addon_name: str,
+    cluster: eks.Cluster,
+    tags: Mapping[str, str],
+    child: Callable[..., pulumi.ResourceOptions],
+    after: Sequence[pulumi.Resource],
+    **extra: Any,
+) -> eks.Addon:
+    """`<name>-addon-<addon>`: the EKS add-on at its default version for the cluster, ours on conflicts."""
+    configuration = ADDON_CONFIGURATION.get(addon_name)
+    return eks.Addon(
+        f"{name}-addon-{addon_name}",
+        cluster_name=cluster.name,
+        addon_name=addon_name,
+        configuration_values=json.dumps(configuration) if configuration else None,
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="OVERWRITE",
+        tags=dict(tags),
+        opts=child(depends_on=list(after)),
+        **extra,
+    )
+
+
 def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
     """Private and public subnet CIDRs, one of each per zone.
 
@@ -842,6 +869,8 @@ class EksCluster(ClusterComponent):
                 data=AUTO_NETWORK_POLICY_CONFIG,
                 opts=k8s_child(depends_on=[cluster]),
             )
+            # Runs on nodes Auto Mode launches for it, which need the private subnets' NAT routes.
+            _addon(name, METRICS_SERVER_ADDON, cluster, tags, child, [cluster, *private_routing])
             # Auto Mode's built-in node pools are part of the cluster resource; the nodes they
             # launch for the app need the private subnets' NAT routes.
             ready = [cluster, *private_routing, network_policy, params, ingress_class]
@@ -912,18 +941,7 @@ class EksCluster(ClusterComponent):
         """Standard mode: add-ons, the managed node group and the AWS Load Balancer Controller."""
 
         def addon(addon_name: str, after: Sequence[pulumi.Resource], **extra: Any) -> eks.Addon:
-            configuration = ADDON_CONFIGURATION.get(addon_name)
-            return eks.Addon(
-                f"{name}-addon-{addon_name}",
-                cluster_name=cluster.name,
-                addon_name=addon_name,
-                configuration_values=json.dumps(configuration) if configuration else None,
-                resolve_conflicts_on_create="OVERWRITE",
-                resolve_conflicts_on_update="OVERWRITE",
-                tags=dict(tags),
-                opts=child(depends_on=list(after)),
-                **extra,
-            )
+            return _addon(name, addon_name, cluster, tags, child, after, **extra)
 
         before = [addon(a, [cluster]) for a in ADDONS_BEFORE_NODES]
 
@@ -987,6 +1005,7 @@ class EksCluster(ClusterComponent):
             f"{name}-ebs-csi-policy", role=ebs_role.name, policy_arn=_managed_policy(part, EBS_CSI_POLICY), opts=child()
         )
         coredns = addon("coredns", [node_group])
+        addon(METRICS_SERVER_ADDON, [node_group])
         addon(
             "aws-ebs-csi-driver",
             [node_group, ebs_policy],

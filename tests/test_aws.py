@@ -472,7 +472,8 @@ def test_auto_mode_runs_the_builtin_node_pools_storage_and_load_balancing(plans:
         assert node_role.urn in eks.property_dependencies["computeConfig"]
         assert eks.inputs["kubernetesNetworkConfig"] == {"elasticLoadBalancing": {"enabled": True}}
         assert eks.inputs["storageConfig"] == {"blockStorage": {"enabled": True}}
-        assert not of(plan, NODE_GROUP, cluster) and not of(plan, ADDON, cluster) and not of(plan, RELEASE, cluster)
+        assert not of(plan, NODE_GROUP, cluster) and not of(plan, RELEASE, cluster)
+        assert [a.inputs["addonName"] for a in of(plan, ADDON, cluster)] == ["metrics-server"], "AWS runs the rest"
         trust = json.loads(plan.named(f"{cluster}-cluster-role").inputs["assumeRolePolicy"])["Statement"][0]
         assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
 
@@ -534,10 +535,17 @@ def test_standard_mode_addons_are_installed_around_the_node_group(plans: Callabl
     cluster = "aws-us-east-1"
     group = one(plan, NODE_GROUP, cluster)
     addons = {a.inputs["addonName"]: a for a in of(plan, ADDON, cluster)}
-    assert set(addons) == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    assert set(addons) == {
+        "vpc-cni",
+        "coredns",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "aws-ebs-csi-driver",
+        "metrics-server",
+    }
     for name in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
         assert addons[name].urn in group.dependencies, f"nodes need {name} to become Ready"
-    for name in ("coredns", "aws-ebs-csi-driver"):
+    for name in ("coredns", "aws-ebs-csi-driver", "metrics-server"):
         assert group.urn in addons[name].dependencies, f"{name} runs as pods on the nodes"
     ebs = addons["aws-ebs-csi-driver"]
     ebs_role = plan.named(f"{cluster}-ebs-csi-role")
@@ -631,6 +639,22 @@ def test_standard_mode_cluster_autoscaler_resizes_only_its_own_node_group(plans:
     assert write["Resource"].startswith("arn:aws:autoscaling:us-east-1:")
     describe_nodegroup = next(s for s in statements if s["Action"] == "eks:DescribeNodegroup")
     assert describe_nodegroup["Resource"] == f"arn:aws:eks:us-east-1:*:nodegroup/{cluster}/*/*"
+
+
+@pytest.mark.parametrize(("stack", "nodes"), [("aws-auto", RT_LINK), ("aws-standard", NODE_GROUP)])
+def test_the_metrics_api_the_app_autoscaler_reads_is_installed_in_both_modes(
+    plans: Callable[[str], Plan], stack: str, nodes: str
+) -> None:
+    plan = plans(stack)
+    for cluster in plan.cluster_names:
+        [metrics] = [a for a in of(plan, ADDON, cluster) if a.inputs["addonName"] == "metrics-server"]
+        assert metrics.provider == one(plan, AWS_PROVIDER, cluster).urn
+        assert metrics.property_dependencies["clusterName"] == [one(plan, CLUSTER, cluster).urn]
+        # It runs as pods: on the node group, or on nodes Auto Mode launches behind the NAT routes.
+        needs = {r.urn for r in of(plan, nodes, cluster) if "-private-" in r.name or nodes == NODE_GROUP}
+        assert needs and needs <= set(metrics.dependencies)
+        hpa = next(r for r in of(plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", cluster))
+        assert hpa.inputs["spec"]["metrics"][0]["resource"]["name"] == "cpu", "what the metrics API serves"
 
 
 def test_auto_mode_installs_no_autoscaler_or_controller(plans: Callable[[str], Plan]) -> None:
