@@ -1012,7 +1012,7 @@ class EksCluster(ClusterComponent):
             pod_identity_associations=[{"role_arn": ebs_role.arn, "service_account": EBS_CSI_SERVICE_ACCOUNT}],
         )
 
-        association = _pod_identity(
+        lbc_identity = _pod_identity(
             f"{name}-lbc",
             f"AWS Load Balancer Controller of {name}",
             _lb_controller_policy(part),
@@ -1039,26 +1039,10 @@ class EksCluster(ClusterComponent):
                 # The IngressClass is ours (below), not the chart's.
                 "createIngressClassResource": False,
             },
-            opts=k8s_child(depends_on=[node_group, coredns, association]),
+            opts=k8s_child(depends_on=[node_group, coredns, lbc_identity]),
         )
-        # The app waits for the autoscaler too: its first replicas may need more than the minimum of nodes.
-        autoscaler = self._cluster_autoscaler(name, args, part, tags, child, k8s_child, cluster, node_group, coredns)
-        return [node_group, coredns, controller, autoscaler]
-
-    def _cluster_autoscaler(
-        self,
-        name: str,
-        args: EksClusterArgs,
-        part: str,
-        tags: Mapping[str, str],
-        child: Callable[..., pulumi.ResourceOptions],
-        k8s_child: Callable[..., pulumi.ResourceOptions],
-        cluster: eks.Cluster,
-        node_group: eks.NodeGroup,
-        coredns: eks.Addon,
-    ) -> k8s.helm.v3.Release:
-        """Standard mode: the Cluster Autoscaler, allowed to resize only this cluster's node group."""
-        association = _pod_identity(
+        # The Cluster Autoscaler, allowed to resize only this cluster's node groups.
+        autoscaler_identity = _pod_identity(
             f"{name}-autoscaler",
             f"Cluster Autoscaler of {name}",
             _cluster_autoscaler_policy(part, args["region"], name),
@@ -1068,7 +1052,7 @@ class EksCluster(ClusterComponent):
             tags,
             child,
         )
-        return k8s.helm.v3.Release(
+        autoscaler = k8s.helm.v3.Release(
             f"{name}-autoscaler",
             name=CLUSTER_AUTOSCALER_CHART,
             chart=CLUSTER_AUTOSCALER_CHART,
@@ -1076,6 +1060,8 @@ class EksCluster(ClusterComponent):
             repository_opts={"repo": CLUSTER_AUTOSCALER_REPO},
             namespace=CLUSTER_AUTOSCALER_NAMESPACE,
             values={
+                # `deploy/cluster-autoscaler` in kube-system, not the chart's `<release>-aws-<chart>`.
+                "fullnameOverride": CLUSTER_AUTOSCALER_CHART,
                 "cloudProvider": "aws",
                 "awsRegion": args["region"],
                 "autoDiscovery": {"clusterName": cluster.name},
@@ -1102,5 +1088,7 @@ class EksCluster(ClusterComponent):
                     "capabilities": {"drop": ["ALL"]},
                 },
             },
-            opts=k8s_child(depends_on=[node_group, coredns, association]),
+            opts=k8s_child(depends_on=[node_group, coredns, autoscaler_identity]),
         )
+        # The app waits for the autoscaler too: its first replicas may need more than the minimum of nodes.
+        return [node_group, coredns, controller, autoscaler]

@@ -605,6 +605,7 @@ def test_standard_mode_cluster_autoscaler_resizes_only_its_own_node_group(plans:
     assert release.inputs["namespace"] == "kube-system"
     values = release.inputs["values"]
     assert values["cloudProvider"] == "aws" and values["awsRegion"] == "us-east-1"
+    assert values["fullnameOverride"] == "cluster-autoscaler", "the README's deploy/cluster-autoscaler"
     assert values["autoDiscovery"] == {"clusterName": cluster}
     # The autoscaler simulates the scheduler of its own minor version.
     version = one(plan, CLUSTER, cluster).inputs["version"]
